@@ -1,0 +1,71 @@
+/** `modelslo generate`: config → rules/, alertmanager/ (and later dashboards/) under an output directory. */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { GENERATED_HEADER } from '../render/yaml.js';
+import { renderArtifacts } from '../render/files.js';
+import { generateArtifacts, type RuleFormat } from '../rules/generate.js';
+import { loadConfig, type SourceFormat } from './load-config.js';
+
+/** Directories under the output that generate owns (stale generated files there are removed). */
+const OWNED_DIRS = ['rules', 'alertmanager'];
+
+async function removeStale(outDir: string, keep: Set<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of OWNED_DIRS) {
+    let names: string[];
+    try {
+      names = await readdir(join(outDir, dir));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const rel = `${dir}/${name}`;
+      if (keep.has(rel)) continue;
+      const text = await readFile(join(outDir, rel), 'utf8').catch(() => '');
+      if (text.startsWith(GENERATED_HEADER)) {
+        await rm(join(outDir, rel));
+        removed.push(rel);
+      }
+    }
+  }
+  return removed;
+}
+
+/** Registers the command. */
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('generate Prometheus rules (with promtool tests) and Alertmanager routing from a config')
+    .argument('[file]', 'config file (overrides -c)')
+    .option('-c, --config <file>', 'config file', 'modelslo.yaml')
+    .option('-o, --out <dir>', 'output directory', '.')
+    .option('--format <format>', 'rule format: prometheus | prometheus-operator', 'prometheus')
+    .option('--from <format>', 'read the config as: modelslo | sloth | openslo', 'modelslo')
+    .addHelpText('after', '\nWrites <out>/rules/<namespace>-<model>.rules.yaml, .rules.test.yaml and <out>/alertmanager/alertmanager.yaml.\nExit codes: 0 written, 1 invalid config, 2 usage or I/O error.')
+    .action(async (file: string | undefined, opts: { config: string; out: string; format: string; from: string }) => {
+      if (!['prometheus', 'prometheus-operator'].includes(opts.format)) {
+        throw new UsageError(`--format must be prometheus or prometheus-operator, got "${opts.format}"`);
+      }
+      if (!['modelslo', 'sloth', 'openslo'].includes(opts.from)) {
+        throw new UsageError(`--from must be modelslo, sloth or openslo, got "${opts.from}"`);
+      }
+      const configFile = file ?? opts.config;
+      const config = await loadConfig(configFile, opts.from as SourceFormat);
+      const started = Date.now();
+      const files = renderArtifacts(generateArtifacts(config, opts.format as RuleFormat));
+      for (const [i, f] of files.entries()) {
+        const target = join(opts.out, f.path);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, f.content);
+        process.stderr.write(`[${i + 1}/${files.length}] wrote ${target}\n`);
+      }
+      const removed = await removeStale(opts.out, new Set(files.map((f) => f.path)));
+      for (const r of removed) process.stderr.write(`removed stale ${join(opts.out, r)}\n`);
+      const rules = config.models.reduce((n, m) => n + m.slos.length, 0);
+      process.stderr.write(`generated ${files.length} files for ${config.models.length} models, ${rules} SLOs in ${Date.now() - started} ms\n`);
+    });
+}
+
+/** A bad command line: exit code 2. */
+export class UsageError extends Error {}

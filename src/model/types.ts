@@ -1,0 +1,97 @@
+/**
+ * Plain types shared by the pure core. The spec layer validates a config file once and maps it to
+ * these; nothing past the spec re-checks their shape.
+ */
+
+/** SLO windows modelslo supports, as Prometheus durations. */
+export type SloWindow = '28d' | '30d';
+
+/** Where a model's request counters come from. */
+export type SliSource = 'sidecar' | 'kserve' | 'custom';
+
+/** A team that owns a model and receives its ticket and drift alerts. */
+export interface Owner {
+  team: string;
+  email?: string;
+  /** An Alertmanager receiver name; when absent one is generated from the email. */
+  receiver?: string;
+}
+
+/** Counter selectors (PromQL vector selectors) of a custom ratio SLI. */
+export interface RatioSelectors {
+  /** Exactly one of good or bad is set. */
+  good?: string;
+  bad?: string;
+  total: string;
+}
+
+/** The SLI an SLO measures. */
+export type Sli =
+  | { kind: 'availability' }
+  | { kind: 'latency'; thresholdMs: number }
+  | { kind: 'ratio'; selectors: RatioSelectors };
+
+/** Per-severity alert settings of one SLO. */
+export interface AlertSettings {
+  page: boolean;
+  ticket: boolean;
+}
+
+/** One service level objective of a model. */
+export interface Slo {
+  name: string;
+  /** Objective as a percentage, in (0, 100). */
+  objective: number;
+  window: SloWindow;
+  sli: Sli;
+  description?: string;
+  alerts: AlertSettings;
+}
+
+/** A one-off or weekly maintenance window, in UTC. */
+export type MaintenanceWindow =
+  | { name: string; kind: 'once'; start: string; end: string }
+  | { name: string; kind: 'weekly'; weekdays: string[]; startTime: string; endTime: string };
+
+/** One KServe InferenceService under modelslo's watch. */
+export interface Model {
+  name: string;
+  namespace: string;
+  owners: Owner[];
+  sliSource: SliSource;
+  /** Histogram bucket upper bounds in milliseconds for latency SLIs (sorted, distinct). */
+  latencyBucketsMs: number[];
+  slos: Slo[];
+  runbookUrl: string;
+  dashboardUrl: string;
+  /** Names of the maintenance windows that mute this model's pages. */
+  maintenance: string[];
+  /** Sections later capabilities own (drift, canary), kept as validated plain data. */
+  drift?: Record<string, unknown>;
+  canary?: Record<string, unknown>;
+}
+
+/** A receiver of alerts, as Alertmanager configures it (passed through). */
+export interface Receiver {
+  name: string;
+  [config: string]: unknown;
+}
+
+/** Alert routing settings shared by all models. */
+export interface Alerting {
+  alertmanagerUrl: string;
+  oncallReceiver: string;
+  receivers: Receiver[];
+  smtp?: { smarthost: string; from: string; requireTls: boolean };
+  /** Severity of the alert that fires when a model's SLI data is absent. */
+  absentSeverity: 'page' | 'ticket';
+  /** How long SLI data must be absent before that alert fires. */
+  absentFor: string;
+}
+
+/** The whole validated config. */
+export interface Config {
+  models: Model[];
+  alerting: Alerting;
+  maintenanceWindows: MaintenanceWindow[];
+}

@@ -1,0 +1,136 @@
+/**
+ * A `promtool test rules` file beside each rule file: per SLO, synthetic series go through a
+ * healthy period, a fast burn (page fires), recovery, a slow burn (ticket fires, page does not)
+ * and recovery; a last test removes all data and expects the absent-data alert.
+ */
+import type { Alerting, Model, Slo } from '../model/types.js';
+import { durationSeconds } from '../slo/burn-windows.js';
+import { burnPhases, scenarioCounters, seriesCounts, simulateBurnAlerts, type FiringAlert, type Phase } from './burn-scenario.js';
+import { absentRule } from './model-rules.js';
+import { sliSeries } from './sli-queries.js';
+import { burnAlertRules, sloLabels } from './slo-rules.js';
+import { syntheticSeries, type SeriesId } from './synthetic-series.js';
+import { errorBudget } from '../slo/budget.js';
+import { RULE_NAMES, type AlertingRule } from './types.js';
+
+/** The test file object, and the SLOs no series could be synthesized for. */
+export interface PromtoolTestFile {
+  file: Record<string, unknown>;
+  untested: string[];
+}
+
+/** Encodes a value list in promtool's expanding notation (`a+bxn` runs). */
+export function expandingNotation(values: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < values.length) {
+    const start = values[i] ?? 0;
+    if (i === values.length - 1) {
+      parts.push(String(start));
+      break;
+    }
+    const step = (values[i + 1] ?? 0) - start;
+    let j = i + 1;
+    while (j + 1 < values.length && (values[j + 1] ?? 0) - (values[j] ?? 0) === step) j++;
+    parts.push(step >= 0 ? `${start}+${step}x${j - i}` : `${start}-${-step}x${j - i}`);
+    i = j + 1;
+  }
+  return parts.join(' ');
+}
+
+function seriesText(id: SeriesId): string {
+  const labels = Object.entries(id.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return labels.length === 0 ? id.metric : `${id.metric}{${labels.join(',')}}`;
+}
+
+function sameSet(a: readonly FiringAlert[], b: readonly FiringAlert[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** A check time near `minute` where the firing set is the same a minute before and after. */
+function stableMinute(firing: FiringAlert[][], minute: number): number {
+  for (let m = minute; m > minute - 60 && m > 1; m--) {
+    const here = firing[m] ?? [];
+    if (sameSet(here, firing[m - 1] ?? []) && sameSet(here, firing[m + 1] ?? [])) return m;
+  }
+  return minute;
+}
+
+function expectedAlert(rule: AlertingRule, extra: Record<string, string>): Record<string, unknown> {
+  return { exp_labels: { ...extra, ...rule.labels }, exp_annotations: rule.annotations };
+}
+
+function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
+  const series = sliSeries(model, slo);
+  const synthetic = syntheticSeries(series);
+  if (synthetic === undefined) return undefined;
+  const shape = { goodCounts: series.goodCounts, complementCountsAll: synthetic.complementCountsAll };
+  const phases = burnPhases(errorBudget(slo.objective));
+  const counts = seriesCounts(shape, scenarioCounters(phases));
+  const firing = simulateBurnAlerts(slo, shape, counts);
+  const rules = burnAlertRules(model, slo);
+  const ends: number[] = [];
+  phases.reduce((acc, p) => {
+    ends.push(acc + p.minutes);
+    return acc + p.minutes;
+  }, 0);
+  // Checks: late in the healthy phase, 40 minutes into the fast burn, end of the recovery,
+  // end of the slow burn, end of the last recovery.
+  const at = (p: number, offset: number): number => (ends[p] ?? 0) + offset;
+  const checks: Array<[Phase | undefined, number]> = [
+    [phases[0], at(0, -5)],
+    [phases[1], at(0, 40)],
+    [phases[2], at(2, -5)],
+    [phases[3], at(3, -5)],
+    [phases[4], at(4, -5)],
+  ];
+  const alertTests = checks.map(([phase, minute]) => {
+    const m = stableMinute(firing, minute);
+    const exp = (firing[m] ?? []).map((row) => {
+      const rule = rules.find((r) => r.labels.severity === row.severity && r.labels.short_window === row.short);
+      if (rule === undefined) throw new Error(`no rule for ${row.long}/${row.short}`);
+      return expectedAlert(rule, { ...sloLabels(model, slo), window: row.long });
+    });
+    return { eval_time: `${m}m`, alertname: RULE_NAMES.burnAlert, exp_alerts: exp, _phase: phase?.name ?? '' };
+  });
+  return {
+    name: `${slo.name}: ${phases.map((p) => `${p.name} ${p.minutes}m at ${p.errorRatio}`).join(', ')}`,
+    interval: '1m',
+    input_series: [
+      { series: seriesText(synthetic.numerator), values: expandingNotation(counts.numerator) },
+      { series: seriesText(synthetic.other), values: expandingNotation(counts.other) },
+    ],
+    alert_rule_test: alertTests.map(({ _phase, ...t }) => t),
+  };
+}
+
+function absentTest(model: Model, alerting: Alerting): Record<string, unknown> {
+  const rule = absentRule(model, alerting);
+  const forMinutes = Math.ceil(durationSeconds(alerting.absentFor) / 60);
+  return {
+    name: 'no SLI data: the absent-data alert fires after its for time',
+    interval: '1m',
+    input_series: [{ series: 'modelslo_unrelated_series', values: `0+1x${forMinutes + 10}` }],
+    alert_rule_test: [
+      { eval_time: '1m', alertname: RULE_NAMES.absentAlert, exp_alerts: [] },
+      {
+        eval_time: `${forMinutes + 5}m`,
+        alertname: RULE_NAMES.absentAlert,
+        exp_alerts: [expectedAlert(rule, { namespace: model.namespace, model: model.name })],
+      },
+    ],
+  };
+}
+
+/** The promtool test file of a model's rule file `ruleFileName`. */
+export function promtoolTestFile(model: Model, alerting: Alerting, ruleFileName: string): PromtoolTestFile {
+  const untested: string[] = [];
+  const tests: Record<string, unknown>[] = [];
+  for (const slo of model.slos) {
+    const t = sloTest(model, slo);
+    if (t === undefined) untested.push(slo.name);
+    else tests.push(t);
+  }
+  tests.push(absentTest(model, alerting));
+  return { file: { rule_files: [ruleFileName], evaluation_interval: '1m', tests }, untested };
+}

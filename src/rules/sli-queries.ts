@@ -1,0 +1,89 @@
+/**
+ * The PromQL of an SLI's error ratio over a window, per SLI source. Every expression is
+ * errors / total over `rate(...[window])`, summed across pods and revisions of the model.
+ */
+import type { Model, Slo } from '../model/types.js';
+import { parseSelector, renderSelector, type LabelMatcher, type VectorSelector } from '../spec/promql.js';
+
+/** Metric names of the sidecar (DESIGN.md; the sidecar exports exactly these). */
+export const SIDECAR_METRICS = {
+  requests: 'modelslo_requests_total',
+  duration: 'modelslo_request_duration_seconds',
+} as const;
+
+/** Metric names of Knative's queue-proxy in front of a KServe predictor (knative.dev/docs, serving metrics). */
+export const KNATIVE_METRICS = {
+  requests: 'revision_app_request_count',
+  latency: 'revision_app_request_latencies',
+} as const;
+
+/** The counter series an SLI is computed from: errors (or good) and total. */
+export interface SliSeries {
+  /** Counts failed events, or, when `goodCounts` is true, succeeded events. */
+  errors: VectorSelector;
+  total: VectorSelector;
+  goodCounts: boolean;
+}
+
+const eq = (name: string, value: string): LabelMatcher => ({ name, op: '=', value });
+
+/** Prometheus's text of a latency bound in seconds, as prom-client writes the `le` label. */
+export function leSeconds(ms: number): string {
+  return String(ms / 1000);
+}
+
+/** The counter selectors behind an SLO's SLI. */
+export function sliSeries(model: Model, slo: Slo): SliSeries {
+  const sli = slo.sli;
+  if (sli.kind === 'ratio') {
+    const sel = (text: string): VectorSelector => {
+      const parsed = parseSelector(text);
+      if (typeof parsed === 'string') throw new Error(`invalid selector "${text}": ${parsed}`);
+      return parsed;
+    };
+    const good = sli.selectors.good;
+    return good !== undefined
+      ? { errors: sel(good), total: sel(sli.selectors.total), goodCounts: true }
+      : { errors: sel(sli.selectors.bad ?? ''), total: sel(sli.selectors.total), goodCounts: false };
+  }
+  if (model.sliSource === 'kserve') {
+    const base = [eq('namespace_name', model.namespace), { name: 'configuration_name', op: '=~', value: `${model.name}-predictor(-default)?` } as LabelMatcher];
+    if (sli.kind === 'availability') {
+      return {
+        errors: { metric: KNATIVE_METRICS.requests, matchers: [...base, eq('response_code_class', '5xx')] },
+        total: { metric: KNATIVE_METRICS.requests, matchers: base },
+        goodCounts: false,
+      };
+    }
+    return {
+      errors: { metric: `${KNATIVE_METRICS.latency}_bucket`, matchers: [...base, eq('le', String(sli.thresholdMs))] },
+      total: { metric: `${KNATIVE_METRICS.latency}_count`, matchers: base },
+      goodCounts: true,
+    };
+  }
+  const base = [eq('namespace', model.namespace), eq('model', model.name)];
+  if (sli.kind === 'availability') {
+    return {
+      errors: { metric: SIDECAR_METRICS.requests, matchers: [...base, { name: 'code', op: '=~', value: '5..' }] },
+      total: { metric: SIDECAR_METRICS.requests, matchers: base },
+      goodCounts: false,
+    };
+  }
+  return {
+    errors: { metric: `${SIDECAR_METRICS.duration}_bucket`, matchers: [...base, eq('le', leSeconds(sli.thresholdMs))] },
+    total: { metric: `${SIDECAR_METRICS.duration}_count`, matchers: base },
+    goodCounts: true,
+  };
+}
+
+/**
+ * Error ratio over `window`. With bad events: `(sum(rate(bad)) or vector(0)) / sum(rate(total))`
+ * (no error series yet means zero errors, not no data). With good events:
+ * `(sum(rate(total)) - (sum(rate(good)) or vector(0))) / sum(rate(total))`. No traffic gives NaN (0/0): data
+ * present, nothing to judge; no series at all gives an empty result, which the absent alert sees.
+ */
+export function errorRatioExpr(series: SliSeries, window: string): string {
+  const rate = (sel: VectorSelector): string => `sum(rate(${renderSelector(sel)}[${window}]))`;
+  const total = rate(series.total);
+  return series.goodCounts ? `(${total} - (${rate(series.errors)} or vector(0))) / ${total}` : `(${rate(series.errors)} or vector(0)) / ${total}`;
+}

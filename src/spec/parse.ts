@@ -1,0 +1,185 @@
+/**
+ * parse(text) → Config | issues. YAML is parsed keeping positions, validated with zod, then
+ * checked across fields; every issue names file, line, column and field path, and all are listed.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { Config, MaintenanceWindow, Model, Sli } from '../model/types.js';
+import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
+import { parseSelector } from './promql.js';
+import { configSchema, DEFAULT_LATENCY_BUCKETS_MS, KNATIVE_LATENCY_BUCKETS_MS, type ConfigFile, type ModelFile } from './schema.js';
+
+/** The outcome of parsing a config: a model, or every issue found. */
+export type ParseResult = { ok: true; config: Config } | { ok: false; issues: SpecIssue[] };
+
+/** Parses and validates config text read from `file`. */
+export function parseConfig(text: string, file: string): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message };
+      }),
+    };
+  }
+  return validateData(doc.toJS() as unknown, new SourceMap(file, doc, lines));
+}
+
+/** Validates already-parsed data; `where` places issues in the source. */
+export function validateData(data: unknown, where: SourceMap): ParseResult {
+  const parsed = configSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodMessage(i))) };
+  }
+  const issues = crossCheck(parsed.data).map(([path, message]) => where.issue(path, message));
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, config: toModel(parsed.data) };
+}
+
+function zodMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) return 'is required';
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+/** Histogram bounds (ms) that a model's latency SLIs may use as thresholds. */
+export function latencyBuckets(model: Pick<ModelFile, 'sli_source' | 'latency_buckets_ms'>, defaults: number[] | undefined): number[] {
+  if (model.sli_source === 'kserve') return KNATIVE_LATENCY_BUCKETS_MS;
+  const list = model.latency_buckets_ms ?? defaults ?? DEFAULT_LATENCY_BUCKETS_MS;
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+type Problem = [FieldPath, string];
+
+function crossCheck(cfg: ConfigFile): Problem[] {
+  const out: Problem[] = [];
+  const receivers = new Set(cfg.alerting.receivers.map((r) => r.name));
+  cfg.alerting.receivers.forEach((r, i) => {
+    if (cfg.alerting.receivers.findIndex((o) => o.name === r.name) !== i) {
+      out.push([['alerting', 'receivers', i, 'name'], `duplicate receiver "${r.name}"`]);
+    }
+  });
+  if (cfg.alerting.receivers.length > 0 && !receivers.has(cfg.alerting.oncall_receiver)) {
+    out.push([['alerting', 'oncall_receiver'], `names no receiver in alerting.receivers (have: ${[...receivers].join(', ')})`]);
+  }
+  const windows = new Set(cfg.maintenance.map((m) => m.name));
+  cfg.maintenance.forEach((m, i) => {
+    if (m.start !== undefined && m.end !== undefined && Date.parse(m.end) <= Date.parse(m.start)) {
+      out.push([['maintenance', i, 'end'], `must be after start (${m.start})`]);
+    }
+    if (m.weekly !== undefined && m.weekly.end_time <= m.weekly.start_time) {
+      out.push([['maintenance', i, 'weekly', 'end_time'], `must be after start_time (${m.weekly.start_time})`]);
+    }
+  });
+  const seenModels = new Map<string, number>();
+  cfg.models.forEach((model, mi) => {
+    const at = (...rest: FieldPath): FieldPath => ['models', mi, ...rest];
+    const key = `${model.namespace}/${model.name}`;
+    const first = seenModels.get(key);
+    if (first !== undefined) out.push([at('name'), `duplicate model ${key} (also models[${first}])`]);
+    else seenModels.set(key, mi);
+    model.owners.forEach((o, oi) => {
+      if (o.receiver !== undefined) {
+        if (cfg.alerting.receivers.length > 0 && !receivers.has(o.receiver)) {
+          out.push([at('owners', oi, 'receiver'), `names no receiver in alerting.receivers (have: ${[...receivers].join(', ')})`]);
+        }
+      } else if (o.email === undefined) {
+        out.push([at('owners', oi), 'needs a receiver or an email']);
+      } else if (cfg.alerting.smtp === undefined) {
+        out.push([at('owners', oi, 'email'), 'an owner reached by email needs alerting.smtp (or give the owner a receiver)']);
+      }
+    });
+    model.maintenance.forEach((name, i) => {
+      if (!windows.has(name)) out.push([at('maintenance', i), `names no window in maintenance (have: ${[...windows].join(', ') || 'none'})`]);
+    });
+    if (model.latency_buckets_ms !== undefined && model.sli_source === 'kserve') {
+      out.push([at('latency_buckets_ms'), 'cannot be set with sli_source: kserve (Knative fixes its buckets)']);
+    }
+    const buckets = latencyBuckets(model, cfg.defaults.latency_buckets_ms);
+    const names = new Map<string, number>();
+    model.slos.forEach((slo, si) => {
+      const here = (...rest: FieldPath): FieldPath => at('slos', si, ...rest);
+      const prior = names.get(slo.name);
+      if (prior !== undefined) out.push([here('name'), `duplicate SLO "${slo.name}" (also slos[${prior}])`]);
+      else names.set(slo.name, si);
+      const { latency, ratio } = slo.sli;
+      if (model.sli_source === 'custom' && ratio === undefined) {
+        out.push([here('sli'), 'sli_source: custom needs a ratio SLI (good or bad, and total selectors)']);
+      }
+      if (latency !== undefined && !buckets.includes(latency.threshold_ms)) {
+        out.push([
+          here('sli', 'latency', 'threshold_ms'),
+          `must be one of the latency histogram's bucket bounds (${buckets.join(', ')} ms), got ${latency.threshold_ms}` +
+            (model.sli_source === 'kserve' ? '' : '; add it to latency_buckets_ms'),
+        ]);
+      }
+      if (ratio !== undefined) {
+        for (const field of ['good', 'bad', 'total'] as const) {
+          const text = ratio[field];
+          if (text === undefined) continue;
+          const sel = parseSelector(text);
+          if (typeof sel === 'string') out.push([here('sli', 'ratio', field), sel]);
+        }
+      }
+    });
+  });
+  return out;
+}
+
+function fillUrl(template: string, model: ModelFile): string {
+  return template.replaceAll('{namespace}', model.namespace).replaceAll('{model}', model.name);
+}
+
+function toModel(cfg: ConfigFile): Config {
+  const runbook = cfg.defaults.runbook_url ?? 'https://github.com/modelslo/modelslo/blob/main/docs/runbooks.md#{slo}';
+  const dashboard = cfg.defaults.dashboard_url ?? 'http://grafana.local/d/modelslo-oncall?var-namespace={namespace}&var-model={model}';
+  const models: Model[] = cfg.models.map((m) => ({
+    name: m.name,
+    namespace: m.namespace,
+    owners: m.owners.map((o) => ({ team: o.team, ...(o.email ? { email: o.email } : {}), ...(o.receiver ? { receiver: o.receiver } : {}) })),
+    sliSource: m.sli_source,
+    latencyBucketsMs: latencyBuckets(m, cfg.defaults.latency_buckets_ms),
+    runbookUrl: fillUrl(m.runbook_url ?? runbook, m),
+    dashboardUrl: fillUrl(m.dashboard_url ?? dashboard, m),
+    maintenance: m.maintenance,
+    slos: m.slos.map((s) => {
+      const sli: Sli =
+        s.sli.latency !== undefined
+          ? { kind: 'latency', thresholdMs: s.sli.latency.threshold_ms }
+          : s.sli.ratio !== undefined
+            ? { kind: 'ratio', selectors: { ...s.sli.ratio } }
+            : { kind: 'availability' };
+      return {
+        name: s.name,
+        objective: s.objective,
+        window: s.window,
+        sli,
+        ...(s.description !== undefined ? { description: s.description } : {}),
+        alerts: s.alerts,
+      };
+    }),
+    ...(m.drift ? { drift: m.drift } : {}),
+    ...(m.canary ? { canary: m.canary } : {}),
+  }));
+  const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
+    w.weekly !== undefined
+      ? { name: w.name, kind: 'weekly', weekdays: w.weekly.weekdays, startTime: w.weekly.start_time, endTime: w.weekly.end_time }
+      : { name: w.name, kind: 'once', start: w.start ?? '', end: w.end ?? '' },
+  );
+  const a = cfg.alerting;
+  return {
+    models,
+    maintenanceWindows,
+    alerting: {
+      alertmanagerUrl: a.alertmanager_url,
+      oncallReceiver: a.oncall_receiver,
+      receivers: a.receivers,
+      ...(a.smtp ? { smtp: { smarthost: a.smtp.smarthost, from: a.smtp.from, requireTls: a.smtp.require_tls } } : {}),
+      absentSeverity: a.absent_data.severity,
+      absentFor: a.absent_data.for,
+    },
+  };
+}

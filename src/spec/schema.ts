@@ -1,0 +1,136 @@
+/**
+ * The config file's schema (version 1), in zod. Field names are the file's (snake_case); `toModel`
+ * in parse.ts maps a valid file to the core's types.
+ */
+import { z } from 'zod';
+
+/** Default latency histogram bounds (ms) of the sidecar; configured thresholds are added to these. */
+export const DEFAULT_LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 200, 250, 500, 1000, 2500, 5000, 10000];
+
+/**
+ * Bounds (ms) of Knative's queue-proxy `revision_app_request_latencies` histogram, the latency
+ * source when `sli_source: kserve` (knative.dev/serving, pkg/queue: defaultLatencyDistribution).
+ */
+export const KNATIVE_LATENCY_BUCKETS_MS = [
+  5, 10, 20, 40, 60, 80, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 2000,
+  5000, 10000, 20000, 50000, 100000,
+];
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name (lowercase letters, digits and "-", at most 63)');
+
+const sloName = z.string().regex(/^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$/, 'must be lowercase letters, digits, "-" or "_"');
+
+const duration = z.string().regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 10m');
+
+const url = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
+
+const owner = z.strictObject({
+  team: z.string().regex(/^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/, 'must be a team name (letters, digits, "-", "_", ".")'),
+  email: z.email('must be an email address').optional(),
+  receiver: z.string().min(1).optional(),
+});
+
+const ratioSli = z
+  .strictObject({
+    good: z.string().min(1).optional(),
+    bad: z.string().min(1).optional(),
+    total: z.string().min(1),
+  })
+  .refine((r) => (r.good === undefined) !== (r.bad === undefined), {
+    message: 'needs exactly one of good or bad, beside total',
+  });
+
+const sli = z
+  .strictObject({
+    availability: z.strictObject({}).nullish(),
+    latency: z.strictObject({ threshold_ms: z.number().positive('must be a positive number of milliseconds') }).optional(),
+    ratio: ratioSli.optional(),
+  })
+  .refine((s) => ['availability', 'latency', 'ratio'].filter((k) => k in s).length === 1, {
+    message: 'must have exactly one of availability, latency or ratio',
+  });
+
+const slo = z.strictObject({
+  name: sloName,
+  objective: z
+    .number({ error: 'must be a number' })
+    .refine((v) => v > 0 && v < 100, { error: (iss) => `must be between 0 and 100 (exclusive), got ${String(iss.input)}` }),
+  window: z.enum(['28d', '30d'], { error: 'must be 28d or 30d' }).default('28d'),
+  description: z.string().optional(),
+  sli,
+  alerts: z
+    .strictObject({ page: z.boolean().default(true), ticket: z.boolean().default(true) })
+    .default({ page: true, ticket: true }),
+});
+
+const model = z.strictObject({
+  name: dnsLabel,
+  namespace: dnsLabel,
+  owners: z.array(owner).min(1, 'needs at least one owner'),
+  sli_source: z.enum(['sidecar', 'kserve', 'custom'], { error: 'must be sidecar, kserve or custom' }).default('sidecar'),
+  latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
+  runbook_url: url.optional(),
+  dashboard_url: url.optional(),
+  maintenance: z.array(z.string()).default([]),
+  slos: z.array(slo).min(1, 'needs at least one SLO'),
+  drift: z.record(z.string(), z.unknown()).optional(),
+  canary: z.record(z.string(), z.unknown()).optional(),
+});
+
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a time HH:MM');
+const weekday = z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-12-01T02:00:00Z' });
+
+const maintenance = z
+  .strictObject({
+    name: sloName,
+    start: isoTime.optional(),
+    end: isoTime.optional(),
+    weekly: z
+      .strictObject({ weekdays: z.array(weekday).min(1), start_time: hhmm, end_time: hhmm })
+      .optional(),
+  })
+  .refine((m) => (m.weekly === undefined) === (m.start !== undefined && m.end !== undefined) && (m.start === undefined) === (m.end === undefined), {
+    message: 'needs either start and end, or weekly',
+  });
+
+const receiver = z.looseObject({ name: z.string().min(1) });
+
+const alerting = z.strictObject({
+  alertmanager_url: url.default('http://127.0.0.1:9093'),
+  oncall_receiver: z.string().min(1).default('oncall'),
+  receivers: z.array(receiver).default([]),
+  smtp: z
+    .strictObject({ smarthost: z.string().min(1), from: z.email(), require_tls: z.boolean().default(true) })
+    .optional(),
+  absent_data: z
+    .strictObject({ severity: z.enum(['page', 'ticket']).default('ticket'), for: duration.default('10m') })
+    .default({ severity: 'ticket', for: '10m' }),
+});
+
+const defaults = z.strictObject({
+  runbook_url: url.optional(),
+  dashboard_url: url.optional(),
+  latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
+});
+
+/** The whole file, version 1. */
+export const configSchema = z.strictObject({
+  version: z.literal(1, { error: 'must be 1' }).default(1),
+  defaults: defaults.default({}),
+  alerting: alerting.default({
+    alertmanager_url: 'http://127.0.0.1:9093',
+    oncall_receiver: 'oncall',
+    receivers: [],
+    absent_data: { severity: 'ticket', for: '10m' },
+  }),
+  maintenance: z.array(maintenance).default([]),
+  models: z.array(model).min(1, 'needs at least one model'),
+});
+
+/** The file's shape after validation and defaults. */
+export type ConfigFile = z.output<typeof configSchema>;
+export type ModelFile = ConfigFile['models'][number];
+export type SloFile = ModelFile['slos'][number];
