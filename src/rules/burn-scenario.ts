@@ -87,6 +87,19 @@ export type FiringAlert = BurnWindow;
  * rows whose alert is firing (condition true at every evaluation for at least the `for` time).
  */
 export function simulateBurnAlerts(slo: Slo, shape: SliShape, counts: { numerator: number[]; other: number[] }): FiringAlert[][] {
+  // The result depends only on these (counts derive from the objective): many SLOs share them.
+  const key = JSON.stringify([slo.objective, slo.window, slo.alerts, shape, counts.numerator.length]);
+  const cached = simulations.get(key);
+  if (cached !== undefined) return cached;
+  const result = simulate(slo, shape, counts);
+  if (simulations.size >= 512) simulations.clear();
+  simulations.set(key, result);
+  return result;
+}
+
+const simulations = new Map<string, FiringAlert[][]>();
+
+function simulate(slo: Slo, shape: SliShape, counts: { numerator: number[]; other: number[] }): FiringAlert[][] {
   const numerator = toSamples(counts.numerator);
   const other = toSamples(counts.other);
   const budget = errorBudget(slo.objective);

@@ -12,11 +12,34 @@ export interface Sample {
 
 /**
  * Samples a range selector `[range]` evaluated at `evalMs` sees. Prometheus 2.x ranges are closed
- * on both ends: [eval − range, eval] (3.0 made them left-open).
+ * on both ends: [eval − range, eval] (3.0 made them left-open). Samples must be sorted by time.
  */
 export function selectRange(samples: readonly Sample[], evalMs: number, rangeMs: number): Sample[] {
-  const start = evalMs - rangeMs;
-  return samples.filter((s) => s.t >= start && s.t <= evalMs);
+  return samples.slice(lowerBound(samples, evalMs - rangeMs), upperBound(samples, evalMs));
+}
+
+/** First index whose time is ≥ t (samples sorted by time). */
+function lowerBound(samples: readonly Sample[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((samples[mid]?.t ?? Infinity) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose time is > t (samples sorted by time). */
+function upperBound(samples: readonly Sample[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((samples[mid]?.t ?? Infinity) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

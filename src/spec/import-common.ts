@@ -1,0 +1,84 @@
+/**
+ * What the importers of foreign SLO specs (Sloth, OpenSLO) share: YAML loading with positions
+ * kept, zod issues in parse.ts's words, a schema for fields modelslo cannot honour, the name
+ * patterns of the config schema, and the shape every imported model takes.
+ */
+import { LineCounter, parseAllDocuments, parseDocument, type Document, type YAMLError } from 'yaml';
+import { z } from 'zod';
+import type { SpecIssue } from './positions.js';
+
+/** A Kubernetes name (DNS label): model names and namespaces. */
+export const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A modelslo SLO name. */
+export const SLO_NAME = /^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$/;
+/** A team name, as owners are named in the config. */
+export const TEAM = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
+
+/** Parser options of every imported file: positions in errors, and duplicate keys refused. */
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
+
+/** YAML syntax errors → issues at their line and column, path `(yaml)`. */
+function yamlIssues(errors: readonly YAMLError[], lines: LineCounter, file: string): SpecIssue[] {
+  return errors.map((e) => {
+    const pos = lines.linePos(e.pos[0]);
+    return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message };
+  });
+}
+
+/** A file of one YAML document, parsed keeping positions; its syntax errors as issues. */
+export function loadYamlDocument(text: string, file: string): { doc: Document; lines: LineCounter; issues: SpecIssue[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, ...YAML_OPTIONS });
+  return { doc, lines, issues: yamlIssues(doc.errors, lines, file) };
+}
+
+/** A file of `---`-separated YAML documents, parsed keeping positions; their syntax errors as issues. */
+export function loadYamlDocuments(text: string, file: string): { docs: Document[]; lines: LineCounter; issues: SpecIssue[] } {
+  const lines = new LineCounter();
+  const all = parseAllDocuments(text, { lineCounter: lines, ...YAML_OPTIONS });
+  const docs: Document[] = Array.isArray(all) ? all : [];
+  return { docs, lines, issues: docs.flatMap((d) => yamlIssues(d.errors, lines, file)) };
+}
+
+/** `zod` issue → message, in the words parse.ts uses. */
+export function zodIssueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) return 'is required';
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return issue.message;
+}
+
+/** A field the foreign spec has but modelslo cannot honour: any value is an issue with `message`. */
+export function unsupported(message: string): z.ZodOptional<z.ZodUnknown> {
+  return z
+    .unknown()
+    .superRefine((_v, ctx) => {
+      ctx.addIssue({ code: 'custom', message });
+    })
+    .optional();
+}
+
+/** A plain mapping (not null, not a list). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Issues in file order: by line, then column. */
+export function sortIssues(issues: readonly SpecIssue[]): SpecIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * One imported model, in the input shape of the config schema: custom SLIs (the foreign spec's
+ * own selectors), owned by teams that are each their own alert receiver.
+ */
+export function importedModel(name: string, namespace: string, teams: readonly string[], slos: unknown[]): Record<string, unknown> {
+  return {
+    name,
+    namespace,
+    owners: teams.map((team) => ({ team, receiver: team })),
+    sli_source: 'custom',
+    slos,
+  };
+}

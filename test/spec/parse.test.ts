@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/spec/parse.js';
+import { formatIssue } from '../../src/spec/positions.js';
+import { exampleText, lineOf, mustParse, oneModelText } from '../support/fixtures.js';
+
+function issuesOf(text: string): string[] {
+  const r = parseConfig(text, 'bad.yaml');
+  if (r.ok) throw new Error('expected the config to be invalid');
+  return r.issues.map(formatIssue);
+}
+
+describe('parseConfig', () => {
+  it('accepts the example config and maps it to the model', () => {
+    const cfg = mustParse(exampleText());
+    expect(cfg.models.map((m) => `${m.namespace}/${m.name}`)).toEqual(['payments/fraud-detector', 'search/query-ranker', 'growth/churn-scorer']);
+    const fraud = cfg.models[0];
+    expect(fraud?.slos[1]?.sli).toEqual({ kind: 'latency', thresholdMs: 200 });
+    expect(fraud?.runbookUrl).toBe('https://runbooks.example.com/modelslo/payments/fraud-detector#{slo}');
+    expect(cfg.models[1]?.latencyBucketsMs).toContain(100);
+    expect(cfg.models[1]?.slos[1]?.alerts).toEqual({ page: false, ticket: true });
+    expect(cfg.maintenanceWindows[1]).toEqual({ name: 'sunday-reindex', kind: 'weekly', weekdays: ['sunday'], startTime: '03:00', endTime: '04:30' });
+  });
+
+  it('names file, line, column and field path of an objective out of range', () => {
+    const text = oneModelText({ slos: '      - { name: availability, objective: 99.9, sli: { availability: {} } }\n      - name: latency\n        objective: 100\n        sli: { latency: { threshold_ms: 200 } }' });
+    const line = lineOf(text, 'objective: 100');
+    expect(issuesOf(text)).toEqual([`bad.yaml:${line}:20: models[0].slos[1].objective: must be between 0 and 100 (exclusive), got 100`]);
+  });
+
+  it('lists every problem at once', () => {
+    const text = oneModelText({
+      slos: ['      - { name: a, objective: 0, sli: { availability: {} } }', '      - { name: b, objective: 99, window: 7d, sli: { availability: {} } }', '      - { name: c, objective: 99, sli: {} }'].join('\n'),
+    });
+    const issues = issuesOf(text);
+    expect(issues).toHaveLength(3);
+    expect(issues[0]).toContain(`bad.yaml:${lineOf(text, 'name: a')}:`);
+    expect(issues[0]).toContain('models[0].slos[0].objective: must be between 0 and 100 (exclusive), got 0');
+    expect(issues[1]).toContain('models[0].slos[1].window: must be 28d or 30d');
+    expect(issues[2]).toContain('models[0].slos[2].sli: must have exactly one of availability, latency or ratio');
+  });
+
+  it('rejects a latency threshold that is not a bucket bound, listing the bounds', () => {
+    const text = oneModelText({ slos: '      - { name: latency, objective: 99, sli: { latency: { threshold_ms: 150 } } }' });
+    const [issue] = issuesOf(text);
+    expect(issue).toContain('models[0].slos[0].sli.latency.threshold_ms: must be one of the latency histogram\'s bucket bounds (5, 10, 25, 50, 100, 200, 250, 500, 1000, 2500, 5000, 10000 ms), got 150; add it to latency_buckets_ms');
+  });
+
+  it('accepts the threshold once it is a configured bucket bound', () => {
+    const cfg = mustParse(oneModelText({ extra: '    latency_buckets_ms: [50, 150, 300]', slos: '      - { name: latency, objective: 99, sli: { latency: { threshold_ms: 150 } } }' }));
+    expect(cfg.models[0]?.latencyBucketsMs).toEqual([50, 150, 300]);
+  });
+
+  it('uses Knative buckets for kserve models', () => {
+    const text = oneModelText({ source: 'kserve', slos: '      - { name: latency, objective: 99, sli: { latency: { threshold_ms: 250 } } }' });
+    expect(mustParse(text).models[0]?.latencyBucketsMs).toContain(250);
+    const bad = oneModelText({ source: 'kserve', slos: '      - { name: latency, objective: 99, sli: { latency: { threshold_ms: 25 } } }' });
+    expect(issuesOf(bad)[0]).toMatch(/bucket bounds \(5, 10, 20, 40,.*100000 ms\), got 25$/);
+  });
+
+  it.each([
+    ['a selector with a function', 'sum(rate(x_total[5m]))', 'must be a plain vector selector'],
+    ['broken PromQL', 'x_total{code=', 'is not valid PromQL'],
+    ['a selector without a metric name', '{code="200"}', 'must name a metric'],
+  ])('rejects custom selectors: %s', (_name, selector, message) => {
+    const text = oneModelText({ source: 'custom', slos: `      - name: ok\n        objective: 99\n        sli: { ratio: { good: 'x_total{code="200"}', total: '${selector}' } }` });
+    const [issue] = issuesOf(text);
+    expect(issue).toContain(`bad.yaml:${lineOf(text, 'ratio:')}:`);
+    expect(issue).toContain('models[0].slos[0].sli.ratio.total: ');
+    expect(issue).toContain(message);
+  });
+
+  it('needs exactly one of good or bad in a ratio', () => {
+    const text = oneModelText({ source: 'custom', slos: "      - { name: r, objective: 99, sli: { ratio: { good: 'a_total', bad: 'b_total', total: 'c_total' } } }" });
+    expect(issuesOf(text)[0]).toContain('models[0].slos[0].sli.ratio: needs exactly one of good or bad, beside total');
+  });
+
+  it.each([
+    ['an unknown field', '    colour: blue', "models[0]: unknown field \"colour\""],
+    ['a duplicate model', '', ''],
+  ])('reports %s', (name, extra, message) => {
+    if (name === 'a duplicate model') {
+      const text = `${oneModelText({ slos: '      - { name: a, objective: 99, sli: { availability: {} } }' })}\n  - name: fraud-detector\n    namespace: payments\n    owners: [{ team: fraud-ml, receiver: fraud-ml }]\n    slos: [{ name: a, objective: 99, sli: { availability: {} } }]`;
+      expect(issuesOf(text)).toEqual([`bad.yaml:${lineOf(text, 'name: fraud-detector', 8)}:11: models[1].name: duplicate model payments/fraud-detector (also models[0])`]);
+      return;
+    }
+    const text = oneModelText({ extra, slos: '      - { name: a, objective: 99, sli: { availability: {} } }' });
+    expect(issuesOf(text)[0]).toContain(message);
+  });
+
+  it('checks receivers, owners and maintenance references', () => {
+    const text = [
+      'alerting:',
+      '  oncall_receiver: pager',
+      '  receivers: [{ name: oncall }]',
+      'maintenance:',
+      '  - { name: upgrade, start: "2026-12-02T00:00:00Z", end: "2026-12-01T00:00:00Z" }',
+      'models:',
+      '  - name: m',
+      '    namespace: ns',
+      '    owners: [{ team: t, receiver: nobody }, { team: u, email: u@example.com }, { team: v }]',
+      '    maintenance: [nope]',
+      '    slos: [{ name: a, objective: 99, sli: { availability: {} } }]',
+    ].join('\n');
+    const lines = text.split('\n');
+    const at = (line: number, token: string): string => `bad.yaml:${line}:${(lines[line - 1] ?? '').indexOf(token) + 1}`;
+    expect(issuesOf(text)).toEqual([
+      `${at(2, 'pager')}: alerting.oncall_receiver: names no receiver in alerting.receivers (have: oncall)`,
+      `${at(5, '"2026-12-01')}: maintenance[0].end: must be after start (2026-12-02T00:00:00Z)`,
+      `${at(9, 'nobody')}: models[0].owners[0].receiver: names no receiver in alerting.receivers (have: oncall)`,
+      `${at(9, 'u@example.com')}: models[0].owners[1].email: an owner reached by email needs alerting.smtp (or give the owner a receiver)`,
+      `${at(9, '{ team: v }')}: models[0].owners[2]: needs a receiver or an email`,
+      `${at(10, 'nope')}: models[0].maintenance[0]: names no window in maintenance (have: upgrade)`,
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const issues = issuesOf('models:\n  - name: x\n   bad: [\n');
+    expect(issues[0]).toMatch(/^bad\.yaml:\d+:\d+: \(yaml\): /);
+  });
+
+  it('reports a missing models list', () => {
+    expect(issuesOf('alerting: {}\n')).toEqual(['bad.yaml:1:1: models: is required']);
+  });
+});
