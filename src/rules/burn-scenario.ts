@@ -8,6 +8,8 @@ import type { Slo } from '../model/types.js';
 import { alertThreshold, burnAlertActive, errorBudget } from '../slo/budget.js';
 import { BURN_WINDOWS, burnFactor, durationSeconds, type BurnWindow } from '../slo/burn-windows.js';
 import { sumRate, type Sample } from '../slo/prom-rate.js';
+import type { SliSeries } from './sli-queries.js';
+import { selects, type SeriesId } from './synthetic-series.js';
 
 /** One phase of the scenario: a constant error ratio for some minutes. */
 export interface Phase {
@@ -16,8 +18,15 @@ export interface Phase {
   errorRatio: number;
 }
 
-/** Events per minute in the scenario: large and whole, so every count is an exact float. */
-export const EVENTS_PER_MINUTE = 1_000_000;
+/** Events per step in the scenario: large and whole, so every count is an exact float. */
+export const EVENTS_PER_STEP = 1_000_000;
+
+/**
+ * Minutes between samples and between rule evaluations. Five minutes keeps the generated promtool
+ * tests fast (a day and a half of scenario is ~540 evaluations) while the 5m window still sees
+ * two samples, as rate() needs.
+ */
+export const STEP_MINUTES = 5;
 
 /**
  * The phases for an error budget: the fast burn spends the budget 50× too fast (above every page
@@ -33,15 +42,15 @@ export function burnPhases(budget: number): Phase[] {
   ];
 }
 
-/** Cumulative counters per minute (index = minute, starting at 0 with 0): bad events and all events. */
+/** Cumulative counters per step (index = step, starting at 0 with 0): bad events and all events. */
 export function scenarioCounters(phases: readonly Phase[]): { bad: number[]; all: number[] } {
   const bad = [0];
   const all = [0];
   for (const phase of phases) {
-    const badPerMinute = Math.round(EVENTS_PER_MINUTE * phase.errorRatio);
-    for (let i = 0; i < phase.minutes; i++) {
-      bad.push((bad[bad.length - 1] ?? 0) + badPerMinute);
-      all.push((all[all.length - 1] ?? 0) + EVENTS_PER_MINUTE);
+    const badPerStep = Math.round(EVENTS_PER_STEP * phase.errorRatio);
+    for (let i = 0; i < phase.minutes / STEP_MINUTES; i++) {
+      bad.push((bad[bad.length - 1] ?? 0) + badPerStep);
+      all.push((all[all.length - 1] ?? 0) + EVENTS_PER_STEP);
     }
   }
   return { bad, all };
@@ -53,7 +62,7 @@ export interface SliShape {
   complementCountsAll: boolean;
 }
 
-/** Per-minute counts of the numerator series and the other series of a scenario. */
+/** Per-step counts of the numerator series and the other series of a scenario. */
 export function seriesCounts(shape: SliShape, counters: { bad: number[]; all: number[] }): { numerator: number[]; other: number[] } {
   const good = counters.all.map((a, i) => a - (counters.bad[i] ?? 0));
   const numerator = shape.goodCounts ? good : counters.bad;
@@ -61,37 +70,50 @@ export function seriesCounts(shape: SliShape, counters: { bad: number[]; all: nu
   return { numerator, other };
 }
 
-const toSamples = (values: readonly number[]): Sample[] => values.map((v, i) => ({ t: i * 60_000, v }));
+/** A series the scenario feeds to Prometheus: identity and value per step. */
+export interface InputSeries {
+  id: SeriesId;
+  values: readonly number[];
+}
+
+const toSamples = (values: readonly number[]): Sample[] => values.map((v, i) => ({ t: i * STEP_MINUTES * 60_000, v }));
+
+/** Input series as samples, with which of them an SLI's selectors select. */
+interface Selected {
+  errors: Sample[][];
+  total: Sample[][];
+}
+
+function selectInputs(sli: SliSeries, inputs: readonly InputSeries[]): Selected {
+  const samples = inputs.map((i) => ({ id: i.id, samples: toSamples(i.values) }));
+  return {
+    errors: samples.filter((i) => selects(sli.errors, i.id)).map((i) => i.samples),
+    total: samples.filter((i) => selects(sli.total, i.id)).map((i) => i.samples),
+  };
+}
 
 /** The SLI error ratio at `evalMs` over `window`, as the generated recording rule computes it. */
-export function simulatedRatio(
-  shape: SliShape,
-  numerator: readonly Sample[],
-  other: readonly Sample[],
-  evalMs: number,
-  window: string,
-): number | undefined {
+function ratioAt(sli: SliSeries, sel: Selected, evalMs: number, window: string): number | undefined {
   const range = durationSeconds(window) * 1000;
-  const totalSeries = shape.complementCountsAll ? [other] : [numerator, other];
-  const total = sumRate(totalSeries, evalMs, range);
+  const total = sumRate(sel.total, evalMs, range);
   if (total === undefined) return undefined;
-  const num = sumRate([numerator], evalMs, range) ?? 0;
-  return shape.goodCounts ? (total - num) / total : num / total;
+  const num = sumRate(sel.errors, evalMs, range) ?? 0;
+  return sli.goodCounts ? (total - num) / total : num / total;
 }
 
 /** One firing burn alert: its table row. */
 export type FiringAlert = BurnWindow;
 
 /**
- * Simulates Prometheus evaluating the SLO's burn alerts every minute; returns, per minute, the
- * rows whose alert is firing (condition true at every evaluation for at least the `for` time).
+ * Simulates Prometheus evaluating an SLO's burn alerts every step over the input series; returns,
+ * per step, the rows whose alert is firing (condition true at every evaluation for at least the
+ * `for` time). `scenario` names the inputs' values for caching: many SLOs share one scenario.
  */
-export function simulateBurnAlerts(slo: Slo, shape: SliShape, counts: { numerator: number[]; other: number[] }): FiringAlert[][] {
-  // The result depends only on these (counts derive from the objective): many SLOs share them.
-  const key = JSON.stringify([slo.objective, slo.window, slo.alerts, shape, counts.numerator.length]);
+export function simulateBurnAlerts(slo: Slo, sli: SliSeries, inputs: readonly InputSeries[], scenario: string): FiringAlert[][] {
+  const key = JSON.stringify([slo.objective, slo.window, slo.alerts, sli, inputs.map((i) => i.id), scenario]);
   const cached = simulations.get(key);
   if (cached !== undefined) return cached;
-  const result = simulate(slo, shape, counts);
+  const result = simulate(slo, sli, inputs);
   if (simulations.size >= 512) simulations.clear();
   simulations.set(key, result);
   return result;
@@ -99,20 +121,20 @@ export function simulateBurnAlerts(slo: Slo, shape: SliShape, counts: { numerato
 
 const simulations = new Map<string, FiringAlert[][]>();
 
-function simulate(slo: Slo, shape: SliShape, counts: { numerator: number[]; other: number[] }): FiringAlert[][] {
-  const numerator = toSamples(counts.numerator);
-  const other = toSamples(counts.other);
+function simulate(slo: Slo, sli: SliSeries, inputs: readonly InputSeries[]): FiringAlert[][] {
+  const sel = selectInputs(sli, inputs);
+  const steps = Math.max(0, ...inputs.map((i) => i.values.length));
   const budget = errorBudget(slo.objective);
   const rows = BURN_WINDOWS.filter((r) => slo.alerts[r.severity]);
   const activeAt = new Map<BurnWindow, number>();
   const firing: FiringAlert[][] = [];
-  for (let minute = 0; minute < counts.numerator.length; minute++) {
-    const t = minute * 60_000;
+  for (let step = 0; step < steps; step++) {
+    const t = step * STEP_MINUTES * 60_000;
     const now: FiringAlert[] = [];
     for (const row of rows) {
       const threshold = alertThreshold(burnFactor(row, slo.window), budget);
-      const long = simulatedRatio(shape, numerator, other, t, row.long);
-      const short = simulatedRatio(shape, numerator, other, t, row.short);
+      const long = ratioAt(sli, sel, t, row.long);
+      const short = ratioAt(sli, sel, t, row.short);
       const active = long !== undefined && short !== undefined && burnAlertActive(long, short, threshold);
       if (!active) {
         activeAt.delete(row);

@@ -5,7 +5,7 @@
  */
 import type { Alerting, Model, Slo } from '../model/types.js';
 import { durationSeconds } from '../slo/burn-windows.js';
-import { burnPhases, scenarioCounters, seriesCounts, simulateBurnAlerts, type FiringAlert, type Phase } from './burn-scenario.js';
+import { burnPhases, scenarioCounters, seriesCounts, simulateBurnAlerts, STEP_MINUTES, type FiringAlert, type Phase } from './burn-scenario.js';
 import { absentRule } from './model-rules.js';
 import { sliSeries } from './sli-queries.js';
 import { burnAlertRules, sloLabels } from './slo-rules.js';
@@ -43,23 +43,32 @@ function seriesText(id: SeriesId): string {
   return labels.length === 0 ? id.metric : `${id.metric}{${labels.join(',')}}`;
 }
 
-function sameSet(a: readonly FiringAlert[], b: readonly FiringAlert[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
+/** A firing alert of one SLO of the model. */
+interface Firing {
+  slo: Slo;
+  row: FiringAlert;
 }
 
-/** A check time near `minute` where the firing set is the same a minute before and after. */
-function stableMinute(firing: FiringAlert[][], minute: number): number {
-  for (let m = minute; m > minute - 60 && m > 1; m--) {
-    const here = firing[m] ?? [];
-    if (sameSet(here, firing[m - 1] ?? []) && sameSet(here, firing[m + 1] ?? [])) return m;
+const sameSet = (a: readonly Firing[], b: readonly Firing[]): boolean =>
+  a.length === b.length && a.every((x) => b.some((y) => y.slo === x.slo && y.row === x.row));
+
+/** A check step near `step` where the firing set is the same a step before and after. */
+function stableStep(firing: Firing[][], step: number): number {
+  for (let s = step; s > step - 12 && s > 1; s--) {
+    const here = firing[s] ?? [];
+    if (sameSet(here, firing[s - 1] ?? []) && sameSet(here, firing[s + 1] ?? [])) return s;
   }
-  return minute;
+  return step;
 }
 
 function expectedAlert(rule: AlertingRule, extra: Record<string, string>): Record<string, unknown> {
   return { exp_labels: { ...extra, ...rule.labels }, exp_annotations: rule.annotations };
 }
 
+/**
+ * The test of one SLO's scenario. Other SLOs of the model may read the same series (custom SLIs
+ * on one metric): their alerts are simulated over the same inputs and expected too.
+ */
 function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
   const series = sliSeries(model, slo);
   const synthetic = syntheticSeries(series);
@@ -67,8 +76,13 @@ function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
   const shape = { goodCounts: series.goodCounts, complementCountsAll: synthetic.complementCountsAll };
   const phases = burnPhases(errorBudget(slo.objective));
   const counts = seriesCounts(shape, scenarioCounters(phases));
-  const firing = simulateBurnAlerts(slo, shape, counts);
-  const rules = burnAlertRules(model, slo);
+  const inputs = [
+    { id: synthetic.numerator, values: counts.numerator },
+    { id: synthetic.other, values: counts.other },
+  ];
+  const scenario = JSON.stringify([errorBudget(slo.objective), shape]);
+  const perSlo = model.slos.map((s) => ({ slo: s, firing: simulateBurnAlerts(s, sliSeries(model, s), inputs, scenario) }));
+  const firing: Firing[][] = counts.numerator.map((_, step) => perSlo.flatMap((p) => (p.firing[step] ?? []).map((row) => ({ slo: p.slo, row }))));
   const ends: number[] = [];
   phases.reduce((acc, p) => {
     ends.push(acc + p.minutes);
@@ -84,37 +98,38 @@ function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
     [phases[3], at(3, -5)],
     [phases[4], at(4, -5)],
   ];
-  const alertTests = checks.map(([phase, minute]) => {
-    const m = stableMinute(firing, minute);
-    const exp = (firing[m] ?? []).map((row) => {
-      const rule = rules.find((r) => r.labels.severity === row.severity && r.labels.short_window === row.short);
+  const alertTests = checks.map(([, minute]) => {
+    const step = stableStep(firing, Math.round(minute / STEP_MINUTES));
+    const exp = (firing[step] ?? []).map(({ slo: s, row }) => {
+      const rule = burnAlertRules(model, s).find((r) => r.labels.severity === row.severity && r.labels.short_window === row.short);
       if (rule === undefined) throw new Error(`no rule for ${row.long}/${row.short}`);
-      return expectedAlert(rule, { ...sloLabels(model, slo), window: row.long });
+      return expectedAlert(rule, { ...sloLabels(model, s), window: row.long });
     });
-    return { eval_time: `${m}m`, alertname: RULE_NAMES.burnAlert, exp_alerts: exp, _phase: phase?.name ?? '' };
+    return { eval_time: `${step * STEP_MINUTES}m`, alertname: RULE_NAMES.burnAlert, exp_alerts: exp };
   });
   return {
     name: `${slo.name}: ${phases.map((p) => `${p.name} ${p.minutes}m at ${p.errorRatio}`).join(', ')}`,
-    interval: '1m',
+    interval: `${STEP_MINUTES}m`,
     input_series: [
       { series: seriesText(synthetic.numerator), values: expandingNotation(counts.numerator) },
       { series: seriesText(synthetic.other), values: expandingNotation(counts.other) },
     ],
-    alert_rule_test: alertTests.map(({ _phase, ...t }) => t),
+    alert_rule_test: alertTests,
   };
 }
 
 function absentTest(model: Model, alerting: Alerting): Record<string, unknown> {
   const rule = absentRule(model, alerting);
   const forMinutes = Math.ceil(durationSeconds(alerting.absentFor) / 60);
+  const firingAt = (Math.ceil(forMinutes / STEP_MINUTES) + 1) * STEP_MINUTES;
   return {
     name: 'no SLI data: the absent-data alert fires after its for time',
-    interval: '1m',
-    input_series: [{ series: 'modelslo_unrelated_series', values: `0+1x${forMinutes + 10}` }],
+    interval: `${STEP_MINUTES}m`,
+    input_series: [{ series: 'modelslo_unrelated_series', values: `0+1x${firingAt / STEP_MINUTES + 2}` }],
     alert_rule_test: [
-      { eval_time: '1m', alertname: RULE_NAMES.absentAlert, exp_alerts: [] },
+      { eval_time: `${STEP_MINUTES}m`, alertname: RULE_NAMES.absentAlert, exp_alerts: [] },
       {
-        eval_time: `${forMinutes + 5}m`,
+        eval_time: `${firingAt}m`,
         alertname: RULE_NAMES.absentAlert,
         exp_alerts: [expectedAlert(rule, { namespace: model.namespace, model: model.name })],
       },
@@ -132,5 +147,5 @@ export function promtoolTestFile(model: Model, alerting: Alerting, ruleFileName:
     else tests.push(t);
   }
   tests.push(absentTest(model, alerting));
-  return { file: { rule_files: [ruleFileName], evaluation_interval: '1m', tests }, untested };
+  return { file: { rule_files: [ruleFileName], evaluation_interval: `${STEP_MINUTES}m`, tests }, untested };
 }

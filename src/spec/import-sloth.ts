@@ -4,8 +4,8 @@
  * file's own fields (`slos[1].sli.events.error_query`); the mapped data then goes through the
  * ordinary config validation.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { importedModel, isRecord, K8S_NAME, loadYamlDocument, SLO_NAME, sortIssues, TEAM, unsupported, zodIssueMessage } from './import-common.js';
 import { validateData, type ParseResult } from './parse.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
@@ -21,10 +21,6 @@ const SLOTH_WINDOW = '30d';
 
 /** `sum(<fn>(SELECTOR[{{.window}}]))`, spaces allowed; group 1 is the function, group 2 the selector. */
 const WINDOWED_SUM = /^\s*sum\s*\(\s*([a-z_]+)\s*\(\s*([\s\S]+?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)\s*$/;
-
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const SLO_NAME = /^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$/;
-const TEAM = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
 
 /** Extracts the counter selector of a Sloth events query, or says why the query is not supported. */
 export function slothQuerySelector(query: string): { selector: string } | { error: string } {
@@ -44,16 +40,6 @@ export function slothQuerySelector(query: string): { selector: string } | { erro
   const parsed = parseSelector(selector);
   if (typeof parsed === 'string') return { error: `selector ${selector}: ${parsed}` };
   return { selector };
-}
-
-/** A field Sloth has but modelslo cannot honour: any value is an issue with `message`. */
-function unsupported(message: string): z.ZodOptional<z.ZodUnknown> {
-  return z
-    .unknown()
-    .superRefine((_v, ctx) => {
-      ctx.addIssue({ code: 'custom', message });
-    })
-    .optional();
 }
 
 const labelMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -117,19 +103,6 @@ const slothSpec = z.strictObject({
 
 type SlothSpec = z.output<typeof slothSpec>;
 
-/** `zod` issue → message, in the words parse.ts uses. */
-function message(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) return 'is required';
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  return issue.message;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Checks on the labels that name the model's namespace and owner; run on the raw data. */
 function labelProblems(data: Record<string, unknown>): Array<[FieldPath, string]> {
   const out: Array<[FieldPath, string]> = [];
@@ -165,43 +138,25 @@ function duplicateSloNames(spec: SlothSpec): Array<[FieldPath, string]> {
 function toConfigData(spec: SlothSpec): Record<string, unknown> {
   const labels = spec.labels ?? {};
   const team = labels['owner'] ?? labels['team'] ?? '';
-  return {
-    models: [
-      {
-        name: spec.service,
-        namespace: labels['namespace'] ?? 'default',
-        owners: [{ team, receiver: team }],
-        sli_source: 'custom',
-        slos: spec.slos.map((s) => ({
-          name: s.name,
-          objective: s.objective,
-          window: SLOTH_WINDOW,
-          ...(s.description !== undefined && s.description !== '' ? { description: s.description } : {}),
-          // Sloth's error_query counts failed events, so it is modelslo's `bad` selector.
-          sli: { ratio: { bad: s.sli.events?.error_query, total: s.sli.events?.total_query } },
-          alerts: {
-            page: !(s.alerting?.page_alert?.disable ?? false),
-            ticket: !(s.alerting?.ticket_alert?.disable ?? false),
-          },
-        })),
-      },
-    ],
-  };
+  const slos = spec.slos.map((s) => ({
+    name: s.name,
+    objective: s.objective,
+    window: SLOTH_WINDOW,
+    ...(s.description !== undefined && s.description !== '' ? { description: s.description } : {}),
+    // Sloth's error_query counts failed events, so it is modelslo's `bad` selector.
+    sli: { ratio: { bad: s.sli.events?.error_query, total: s.sli.events?.total_query } },
+    alerts: {
+      page: !(s.alerting?.page_alert?.disable ?? false),
+      ticket: !(s.alerting?.ticket_alert?.disable ?? false),
+    },
+  }));
+  return { models: [importedModel(spec.service, labels['namespace'] ?? 'default', [team], slos)] };
 }
 
 /** Imports a Sloth `prometheus/v1` spec read from `file` as a modelslo config. */
 export function importSloth(text: string, file: string): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message };
-      }),
-    };
-  }
+  const { doc, lines, issues: yamlIssues } = loadYamlDocument(text, file);
+  if (yamlIssues.length > 0) return { ok: false, issues: yamlIssues };
   const where = new SourceMap(file, doc, lines);
   const data = doc.toJS() as unknown;
   if (!isRecord(data)) return { ok: false, issues: [where.issue([], 'must be a Sloth prometheus/v1 spec (a mapping with version, service and slos)')] };
@@ -217,13 +172,9 @@ export function importSloth(text: string, file: string): ParseResult {
     };
   }
   const parsed = slothSpec.safeParse(data);
-  const issues: SpecIssue[] = parsed.success ? [] : parsed.error.issues.map((i) => where.issue(i.path as FieldPath, message(i)));
+  const issues: SpecIssue[] = parsed.success ? [] : parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodIssueMessage(i)));
   const problems = [...labelProblems(data), ...(parsed.success ? duplicateSloNames(parsed.data) : [])];
   issues.push(...problems.map(([path, msg]) => where.issue(path, msg)));
   if (!parsed.success || issues.length > 0) return { ok: false, issues: sortIssues(issues) };
   return validateData(toConfigData(parsed.data), where);
-}
-
-function sortIssues(issues: SpecIssue[]): SpecIssue[] {
-  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
 }
