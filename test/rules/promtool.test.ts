@@ -7,7 +7,12 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderArtifacts } from '../../src/render/files.js';
 import { generateArtifacts } from '../../src/rules/generate.js';
-import { exampleConfig, mustParse } from '../support/fixtures.js';
+import { readFileSync } from 'node:fs';
+import { importOpenSlo } from '../../src/spec/import-openslo.js';
+import { importSloth } from '../../src/spec/import-sloth.js';
+import type { ParseResult } from '../../src/spec/parse.js';
+import type { Config } from '../../src/model/types.js';
+import { exampleConfig, mustParse, repoPath } from '../support/fixtures.js';
 import { runTool, writeTempFiles } from '../support/tools.js';
 
 const OBJECTIVES = [99, 99.5, 99.9, 99.95, 99.99];
@@ -66,13 +71,22 @@ interface TestGroup {
   alert_rule_test: AlertTest[];
 }
 
+function imported(file: string, parse: (text: string, file: string) => ParseResult): Config {
+  const r = parse(readFileSync(repoPath(`test/golden/import/${file}`), 'utf8'), file);
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.config;
+}
+
 let dir = '';
 let cleanup: () => Promise<void> = () => Promise.resolve();
 let ruleFiles: string[] = [];
 let testFiles: string[] = [];
 
 beforeAll(async () => {
-  const files = [...renderArtifacts(generateArtifacts(mustParse(matrixText(), 'matrix.yaml'))), ...renderArtifacts(generateArtifacts(exampleConfig())).map((f) => ({ ...f, path: `example/${f.path}` }))];
+  const files = [...renderArtifacts(generateArtifacts(mustParse(matrixText(), 'matrix.yaml'))), ...renderArtifacts(generateArtifacts(exampleConfig())).map((f) => ({ ...f, path: `example/${f.path}` })),
+    ...renderArtifacts(generateArtifacts(imported('sloth.yaml', importSloth))).map((f) => ({ ...f, path: `sloth/${f.path}` })),
+    ...renderArtifacts(generateArtifacts(imported('openslo.yaml', importOpenSlo))).map((f) => ({ ...f, path: `openslo/${f.path}` })),
+  ];
   ({ dir, cleanup } = await writeTempFiles(files));
   ruleFiles = files.filter((f) => f.path.endsWith('.rules.yaml')).map((f) => join(dir, f.path));
   testFiles = files.filter((f) => f.path.endsWith('.rules.test.yaml')).map((f) => join(dir, f.path));
