@@ -110,7 +110,12 @@ export type FiringAlert = BurnWindow;
  * `for` time). `scenario` names the inputs' values for caching: many SLOs share one scenario.
  */
 export function simulateBurnAlerts(slo: Slo, sli: SliSeries, inputs: readonly InputSeries[], scenario: string): FiringAlert[][] {
-  const key = JSON.stringify([slo.objective, slo.window, slo.alerts, sli, inputs.map((i) => i.id), scenario]);
+  // Which inputs the selectors pick, not the names of series or models, decides the result:
+  // SLOs of the same objective, window and shape share one simulation across models.
+  const picked = (sel: SliSeries['errors']): number[] => inputs.flatMap((i, n) => (selects(sel, i.id) ? [n] : []));
+  const totalPicked = picked(sli.total);
+  if (totalPicked.length === 0) return [];
+  const key = JSON.stringify([slo.objective, slo.window, slo.alerts, sli.goodCounts, picked(sli.errors), totalPicked, scenario]);
   const cached = simulations.get(key);
   if (cached !== undefined) return cached;
   const result = simulate(slo, sli, inputs);

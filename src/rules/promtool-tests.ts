@@ -53,10 +53,10 @@ const sameSet = (a: readonly Firing[], b: readonly Firing[]): boolean =>
   a.length === b.length && a.every((x) => b.some((y) => y.slo === x.slo && y.row === x.row));
 
 /** A check step near `step` where the firing set is the same a step before and after. */
-function stableStep(firing: Firing[][], step: number): number {
+function stableStep(firingAt: (step: number) => Firing[], step: number): number {
   for (let s = step; s > step - 12 && s > 1; s--) {
-    const here = firing[s] ?? [];
-    if (sameSet(here, firing[s - 1] ?? []) && sameSet(here, firing[s + 1] ?? [])) return s;
+    const here = firingAt(s);
+    if (sameSet(here, firingAt(s - 1)) && sameSet(here, firingAt(s + 1))) return s;
   }
   return step;
 }
@@ -82,7 +82,7 @@ function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
   ];
   const scenario = JSON.stringify([errorBudget(slo.objective), shape]);
   const perSlo = model.slos.map((s) => ({ slo: s, firing: simulateBurnAlerts(s, sliSeries(model, s), inputs, scenario) }));
-  const firing: Firing[][] = counts.numerator.map((_, step) => perSlo.flatMap((p) => (p.firing[step] ?? []).map((row) => ({ slo: p.slo, row }))));
+  const firingAt = (step: number): Firing[] => perSlo.flatMap((p) => (p.firing[step] ?? []).map((row) => ({ slo: p.slo, row })));
   const ends: number[] = [];
   phases.reduce((acc, p) => {
     ends.push(acc + p.minutes);
@@ -98,10 +98,11 @@ function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
     [phases[3], at(3, -5)],
     [phases[4], at(4, -5)],
   ];
+  const rulesOf = new Map(model.slos.map((s) => [s, burnAlertRules(model, s)]));
   const alertTests = checks.map(([, minute]) => {
-    const step = stableStep(firing, Math.round(minute / STEP_MINUTES));
-    const exp = (firing[step] ?? []).map(({ slo: s, row }) => {
-      const rule = burnAlertRules(model, s).find((r) => r.labels.severity === row.severity && r.labels.short_window === row.short);
+    const step = stableStep(firingAt, Math.round(minute / STEP_MINUTES));
+    const exp = firingAt(step).map(({ slo: s, row }) => {
+      const rule = (rulesOf.get(s) ?? []).find((r) => r.labels.severity === row.severity && r.labels.short_window === row.short);
       if (rule === undefined) throw new Error(`no rule for ${row.long}/${row.short}`);
       return expectedAlert(rule, { ...sloLabels(model, s), window: row.long });
     });

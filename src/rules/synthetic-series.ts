@@ -21,6 +21,19 @@ export interface SyntheticSeries {
   complementCountsAll: boolean;
 }
 
+const regexes = new Map<string, RegExp>();
+
+/** A matcher's regular expression, anchored as Prometheus anchors it (compiled once). */
+function anchored(source: string): RegExp {
+  let re = regexes.get(source);
+  if (re === undefined) {
+    re = new RegExp(`^(?:${source})$`);
+    if (regexes.size > 10_000) regexes.clear();
+    regexes.set(source, re);
+  }
+  return re;
+}
+
 function matches(m: LabelMatcher, value: string): boolean {
   switch (m.op) {
     case '=':
@@ -28,9 +41,9 @@ function matches(m: LabelMatcher, value: string): boolean {
     case '!=':
       return value !== m.value;
     case '=~':
-      return new RegExp(`^(?:${m.value})$`).test(value);
+      return anchored(m.value).test(value);
     case '!~':
-      return !new RegExp(`^(?:${m.value})$`).test(value);
+      return !anchored(m.value).test(value);
   }
 }
 
@@ -72,7 +85,10 @@ function solve(metric: string, want: VectorSelector[], avoid: VectorSelector[]):
       return want.every((s) => selects(s, id)) && avoid.every((s) => !selects(s, id)) ? id : undefined;
     }
     const name = names[i] ?? '';
+    const wanted = want.flatMap((sel) => sel.matchers.filter((m) => m.name === name));
     for (const v of values[i] ?? []) {
+      // Prune: a label every wanted selector constrains must already satisfy it.
+      if (!wanted.every((m) => matches(m, v))) continue;
       labels[name] = v;
       const found = search(i + 1);
       if (found !== undefined) return found;
