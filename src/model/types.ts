@@ -53,6 +53,20 @@ export type MaintenanceWindow =
   | { name: string; kind: 'once'; start: string; end: string }
   | { name: string; kind: 'weekly'; weekdays: string[]; startTime: string; endTime: string };
 
+/** A payload field removed or replaced by a keyed hash before a capture leaves the sidecar. */
+export interface Redaction {
+  /** A V1 instance key (`ssn`), a V2 input name (`ssn`), or a JSON path (`$.instances[*].ssn`). */
+  path: string;
+  action: 'drop' | 'hash';
+}
+
+/** What the sidecar captures of a model's traffic. */
+export interface CaptureSettings {
+  /** Share of requests captured, in [0, 1]. */
+  sampleRate: number;
+  redact: Redaction[];
+}
+
 /** One KServe InferenceService under modelslo's watch. */
 export interface Model {
   name: string;
@@ -66,6 +80,7 @@ export interface Model {
   dashboardUrl: string;
   /** Names of the maintenance windows that mute this model's pages. */
   maintenance: string[];
+  capture: CaptureSettings;
   /** Sections later capabilities own (drift, canary), kept as validated plain data. */
   drift?: Record<string, unknown>;
   canary?: Record<string, unknown>;
@@ -89,9 +104,35 @@ export interface Alerting {
   absentFor: string;
 }
 
+/** Settings of the daemon process. */
+export interface DaemonSettings {
+  listen: string;
+  db: string;
+  prometheusUrl?: string;
+  retention: { payloadDays: number; aggregateDays: number };
+  limits: { bodyBytes: number; eventPayloadBytes: number; jsonDepth: number };
+  /** How long an unmatched request or response half waits for its pair (Prometheus duration). */
+  joinTtl: string;
+}
+
+/** Settings of the sidecar process. */
+export interface SidecarSettings {
+  upstreamTimeout: string;
+  capture: {
+    bodyLimitBytes: number;
+    queueEvents: number;
+    batchEvents: number;
+    batchInterval: string;
+    spoolDir: string;
+    spoolBytes: number;
+  };
+}
+
 /** The whole validated config. */
 export interface Config {
   models: Model[];
   alerting: Alerting;
   maintenanceWindows: MaintenanceWindow[];
+  daemon: DaemonSettings;
+  sidecar: SidecarSettings;
 }

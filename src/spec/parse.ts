@@ -145,6 +145,7 @@ function toModel(cfg: ConfigFile): Config {
     runbookUrl: fillUrl(m.runbook_url ?? runbook, m),
     dashboardUrl: fillUrl(m.dashboard_url ?? dashboard, m),
     maintenance: m.maintenance,
+    capture: { sampleRate: m.capture.sample_rate, redact: m.capture.redact.map((r) => ({ path: r.path, action: r.action })) },
     slos: m.slos.map((s) => {
       const sli: Sli =
         s.sli.latency !== undefined
@@ -170,9 +171,30 @@ function toModel(cfg: ConfigFile): Config {
       : { name: w.name, kind: 'once', start: w.start ?? '', end: w.end ?? '' },
   );
   const a = cfg.alerting;
+  const d = cfg.daemon;
+  const c = cfg.sidecar.capture;
   return {
     models,
     maintenanceWindows,
+    daemon: {
+      listen: d.listen,
+      db: d.db,
+      ...(d.prometheus_url !== undefined ? { prometheusUrl: d.prometheus_url } : {}),
+      retention: { payloadDays: d.retention.payload_days, aggregateDays: d.retention.aggregate_days },
+      limits: { bodyBytes: d.limits.body_bytes, eventPayloadBytes: d.limits.event_payload_bytes, jsonDepth: d.limits.json_depth },
+      joinTtl: d.join_ttl,
+    },
+    sidecar: {
+      upstreamTimeout: cfg.sidecar.upstream_timeout,
+      capture: {
+        bodyLimitBytes: c.body_limit_bytes,
+        queueEvents: c.queue_events,
+        batchEvents: c.batch_events,
+        batchInterval: c.batch_interval,
+        spoolDir: c.spool_dir,
+        spoolBytes: c.spool_bytes,
+      },
+    },
     alerting: {
       alertmanagerUrl: a.alertmanager_url,
       oncallReceiver: a.oncall_receiver,

@@ -65,6 +65,16 @@ const slo = z.strictObject({
     .default({ page: true, ticket: true }),
 });
 
+const redaction = z.strictObject({
+  path: z.string().min(1),
+  action: z.enum(['drop', 'hash'], { error: 'must be drop or hash' }).default('hash'),
+});
+
+const capture = z.strictObject({
+  sample_rate: z.number().min(0).max(1, 'must be between 0 and 1').default(1),
+  redact: z.array(redaction).default([]),
+});
+
 const model = z.strictObject({
   name: dnsLabel,
   namespace: dnsLabel,
@@ -75,6 +85,7 @@ const model = z.strictObject({
   dashboard_url: url.optional(),
   maintenance: z.array(z.string()).default([]),
   slos: z.array(slo).min(1, 'needs at least one SLO'),
+  capture: capture.default({ sample_rate: 1, redact: [] }),
   drift: z.record(z.string(), z.unknown()).optional(),
   canary: z.record(z.string(), z.unknown()).optional(),
 });
@@ -110,6 +121,36 @@ const alerting = z.strictObject({
     .default({ severity: 'ticket', for: '10m' }),
 });
 
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[-.a-zA-Z0-9]*):[0-9]{1,5}$/, 'must be HOST:PORT, such as 127.0.0.1:9464');
+const bytes = z.number().int().positive();
+
+const daemon = z.strictObject({
+  listen: hostPort.default('127.0.0.1:9464'),
+  db: z.string().min(1).default('./.modelslo/modelslo.db'),
+  prometheus_url: url.optional(),
+  retention: z
+    .strictObject({ payload_days: z.number().positive().default(7), aggregate_days: z.number().positive().default(400) })
+    .default({ payload_days: 7, aggregate_days: 400 }),
+  limits: z
+    .strictObject({ body_bytes: bytes.default(16 * 1024 * 1024), event_payload_bytes: bytes.default(1024 * 1024), json_depth: z.number().int().positive().default(64) })
+    .default({ body_bytes: 16 * 1024 * 1024, event_payload_bytes: 1024 * 1024, json_depth: 64 }),
+  join_ttl: duration.default('10m'),
+});
+
+const sidecar = z.strictObject({
+  upstream_timeout: duration.default('60s'),
+  capture: z
+    .strictObject({
+      body_limit_bytes: bytes.default(64 * 1024),
+      queue_events: bytes.default(10_000),
+      batch_events: bytes.default(500),
+      batch_interval: duration.default('1s'),
+      spool_dir: z.string().min(1).default('./.modelslo/spool'),
+      spool_bytes: bytes.default(256 * 1024 * 1024),
+    })
+    .default({ body_limit_bytes: 64 * 1024, queue_events: 10_000, batch_events: 500, batch_interval: '1s', spool_dir: './.modelslo/spool', spool_bytes: 256 * 1024 * 1024 }),
+});
+
 const defaults = z.strictObject({
   runbook_url: url.optional(),
   dashboard_url: url.optional(),
@@ -127,6 +168,8 @@ export const configSchema = z.strictObject({
     absent_data: { severity: 'ticket', for: '10m' },
   }),
   maintenance: z.array(maintenance).default([]),
+  daemon: daemon.default(daemon.parse({})),
+  sidecar: sidecar.default(sidecar.parse({})),
   models: z.array(model).min(1, 'needs at least one model'),
 });
 
