@@ -1,7 +1,10 @@
 /** The `modelslo` command line: one sub-command per file in this folder. */
 import { Command, CommanderError } from 'commander';
 import { registerGenerate, UsageError } from './generate.js';
+import { registerDaemon } from './daemon.js';
+import { registerDrift } from './drift.js';
 import { ConfigError } from './load-config.js';
+import { registerSidecar } from './sidecar.js';
 import { registerValidate } from './validate.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -14,6 +17,9 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExit codes: 0 success, 1 invalid config (or, for drift, drift found), 2 usage or I/O error.');
   registerGenerate(program);
   registerValidate(program);
+  registerDaemon(program);
+  registerSidecar(program);
+  registerDrift(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
