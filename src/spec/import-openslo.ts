@@ -5,7 +5,7 @@
  * `SLI` document of the same file. OpenSLO shapes are validated first, so issues name the
  * OpenSLO document's fields (`spec.objectives[0].target`) at their own line and column.
  */
-import { importedModel, isRecord, K8S_NAME, loadYamlDocuments, sortIssues, TEAM, zodIssueMessage } from './import-common.js';
+import { importedModel, isRecord, K8S_NAME, loadYamlDocuments, sortIssues, TEAM, zodIssueMessage } from './yaml-source.js';
 import { API_VERSION, labels, sliDocument, sloDocument, type RatioOut, type SloDoc } from './openslo-schema.js';
 import { validateData, type ParseResult } from './parse.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';

@@ -5,7 +5,7 @@
  * ordinary config validation.
  */
 import { z } from 'zod';
-import { importedModel, isRecord, K8S_NAME, loadYamlDocument, SLO_NAME, sortIssues, TEAM, unsupported, zodIssueMessage } from './import-common.js';
+import { importedModel, isRecord, K8S_NAME, loadYamlDocument, SLO_NAME, sortIssues, TEAM, unsupported, zodIssueMessage } from './yaml-source.js';
 import { validateData, type ParseResult } from './parse.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';

@@ -4,7 +4,7 @@
  * percent. Fields modelslo cannot honour are listed and refused with the reason.
  */
 import { z } from 'zod';
-import { K8S_NAME, SLO_NAME, unsupported } from './import-common.js';
+import { K8S_NAME, SLO_NAME, unsupported } from './yaml-source.js';
 import { parseSelector } from './promql.js';
 
 /** The only OpenSLO version read. */

@@ -2,11 +2,10 @@
  * parse(text) → Config | issues. YAML is parsed keeping positions, validated with zod, then
  * checked across fields; every issue names file, line, column and field path, and all are listed.
  */
-import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
 import type { Config, MaintenanceWindow, Model, Sli } from '../model/types.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
+import { loadYamlDocument, zodIssueMessage } from './yaml-source.js';
 import { configSchema, DEFAULT_LATENCY_BUCKETS_MS, KNATIVE_LATENCY_BUCKETS_MS, type ConfigFile, type ModelFile } from './schema.js';
 
 /** The outcome of parsing a config: a model, or every issue found. */
@@ -14,17 +13,8 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; issues: Sp
 
 /** Parses and validates config text read from `file`. */
 export function parseConfig(text: string, file: string): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message };
-      }),
-    };
-  }
+  const { doc, lines, issues } = loadYamlDocument(text, file);
+  if (issues.length > 0) return { ok: false, issues };
   return validateData(doc.toJS() as unknown, new SourceMap(file, doc, lines));
 }
 
@@ -32,17 +22,11 @@ export function parseConfig(text: string, file: string): ParseResult {
 export function validateData(data: unknown, where: SourceMap): ParseResult {
   const parsed = configSchema.safeParse(data ?? {});
   if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodMessage(i))) };
+    return { ok: false, issues: parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodIssueMessage(i))) };
   }
   const issues = crossCheck(parsed.data).map(([path, message]) => where.issue(path, message));
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, config: toModel(parsed.data) };
-}
-
-function zodMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) return 'is required';
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message;
 }
 
 /** Histogram bounds (ms) that a model's latency SLIs may use as thresholds. */

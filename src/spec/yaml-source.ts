@@ -1,6 +1,6 @@
 /**
- * What the importers of foreign SLO specs (Sloth, OpenSLO) share: YAML loading with positions
- * kept, zod issues in parse.ts's words, a schema for fields modelslo cannot honour, the name
+ * YAML sources with positions kept, shared by the config parser and the importers of foreign SLO
+ * specs (Sloth, OpenSLO): loading, zod issues in the config's words, a schema for fields modelslo cannot honour, the name
  * patterns of the config schema, and the shape every imported model takes.
  */
 import { LineCounter, parseAllDocuments, parseDocument, type Document, type YAMLError } from 'yaml';
@@ -40,7 +40,7 @@ export function loadYamlDocuments(text: string, file: string): { docs: Document[
   return { docs, lines, issues: docs.flatMap((d) => yamlIssues(d.errors, lines, file)) };
 }
 
-/** `zod` issue → message, in the words parse.ts uses. */
+/** `zod` issue → message: "is required", "unknown field …", or the schema's own words. */
 export function zodIssueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) return 'is required';
   if (issue.code === 'unrecognized_keys') {
