@@ -4,11 +4,12 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { GENERATED_HEADER } from '../render/yaml.js';
 import { renderArtifacts } from '../render/files.js';
-import { generateArtifacts, type RuleFormat } from '../rules/generate.js';
+import { GENERATED_NOTE } from '../rules/dashboards/common.js';
+import { generateArtifacts, type Formats } from '../rules/generate.js';
 import { loadConfig, type SourceFormat } from './load-config.js';
 
 /** Directories under the output that generate owns (stale generated files there are removed). */
-const OWNED_DIRS = ['rules', 'alertmanager'];
+const OWNED_DIRS = ['rules', 'alertmanager', 'dashboards', 'dashboards/provisioning'];
 
 async function removeStale(outDir: string, keep: Set<string>): Promise<string[]> {
   const removed: string[] = [];
@@ -23,7 +24,7 @@ async function removeStale(outDir: string, keep: Set<string>): Promise<string[]>
       const rel = `${dir}/${name}`;
       if (keep.has(rel)) continue;
       const text = await readFile(join(outDir, rel), 'utf8').catch(() => '');
-      if (text.startsWith(GENERATED_HEADER)) {
+      if (text.startsWith(GENERATED_HEADER) || (name.endsWith('.json') && text.includes(GENERATED_NOTE))) {
         await rm(join(outDir, rel));
         removed.push(rel);
       }
@@ -40,12 +41,15 @@ export function registerGenerate(program: Command): void {
     .argument('[file]', 'config file (overrides -c)')
     .option('-c, --config <file>', 'config file', 'modelslo.yaml')
     .option('-o, --out <dir>', 'output directory', '.')
-    .option('--format <format>', 'rule format: prometheus | prometheus-operator', 'prometheus')
+    .option('--format <formats>', 'comma-separated: prometheus | prometheus-operator (rules), grafana | grafana-operator (dashboards)', 'prometheus,grafana')
     .option('--from <format>', 'read the config as: modelslo | sloth | openslo', 'modelslo')
-    .addHelpText('after', '\nWrites <out>/rules/<namespace>-<model>.rules.yaml, .rules.test.yaml and <out>/alertmanager/alertmanager.yaml.\nExit codes: 0 written, 1 invalid config, 2 usage or I/O error.')
+    .addHelpText('after', '\nWrites <out>/rules/<namespace>-<model>.rules.yaml and .rules.test.yaml, <out>/alertmanager/alertmanager.yaml,\n<out>/dashboards/*.json and dashboards/provisioning/modelslo.yaml.\nExit codes: 0 written, 1 invalid config, 2 usage or I/O error.')
     .action(async (file: string | undefined, opts: { config: string; out: string; format: string; from: string }) => {
-      if (!['prometheus', 'prometheus-operator'].includes(opts.format)) {
-        throw new UsageError(`--format must be prometheus or prometheus-operator, got "${opts.format}"`);
+      const formats: Formats = { rules: 'prometheus', dashboards: 'grafana' };
+      for (const f of opts.format.split(',').map((x) => x.trim())) {
+        if (f === 'prometheus' || f === 'prometheus-operator') formats.rules = f;
+        else if (f === 'grafana' || f === 'grafana-operator') formats.dashboards = f;
+        else throw new UsageError(`--format takes prometheus, prometheus-operator, grafana or grafana-operator, got "${f}"`);
       }
       if (!['modelslo', 'sloth', 'openslo'].includes(opts.from)) {
         throw new UsageError(`--from must be modelslo, sloth or openslo, got "${opts.from}"`);
@@ -53,7 +57,7 @@ export function registerGenerate(program: Command): void {
       const configFile = file ?? opts.config;
       const config = await loadConfig(configFile, opts.from as SourceFormat);
       const started = Date.now();
-      const files = renderArtifacts(generateArtifacts(config, opts.format as RuleFormat));
+      const files = renderArtifacts(generateArtifacts(config, formats));
       for (const [i, f] of files.entries()) {
         const target = join(opts.out, f.path);
         await mkdir(dirname(target), { recursive: true });

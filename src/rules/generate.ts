@@ -7,14 +7,26 @@ import { alertmanagerConfig } from './alertmanager.js';
 import { modelRuleFile } from './model-rules.js';
 import { promtoolTestFile } from './promtool-tests.js';
 import type { RuleFile } from './types.js';
+import { dashboards, grafanaDashboard, provisioning } from './dashboards/index.js';
 
 /** Output formats of rule files. */
 export type RuleFormat = 'prometheus' | 'prometheus-operator';
 
+/** Output formats of dashboards: Grafana JSON with a provisioning file, or GrafanaDashboard objects. */
+export type DashboardFormat = 'grafana' | 'grafana-operator';
+
+/** The formats of a generation. */
+export interface Formats {
+  rules: RuleFormat;
+  dashboards: DashboardFormat;
+}
+
 /** One generated artifact: where it goes, what it is, and its content as an object. */
 export interface Artifact {
   path: string;
-  kind: 'rules' | 'rules-test' | 'prometheus-rule' | 'alertmanager';
+  kind: 'rules' | 'rules-test' | 'prometheus-rule' | 'alertmanager' | 'dashboard' | 'dashboard-provisioning' | 'grafana-dashboard';
+  /** JSON for Grafana dashboards, YAML for everything else. */
+  encoding: 'yaml' | 'json';
   content: Record<string, unknown>;
   /** A comment placed under the generated header. */
   comment?: string;
@@ -50,27 +62,45 @@ const BURN_COMMENT = [
 ].join('\n');
 
 /** Every artifact of a config. */
-export function generateArtifacts(config: Config, format: RuleFormat = 'prometheus'): Artifact[] {
+export function generateArtifacts(config: Config, formats: Partial<Formats> = {}): Artifact[] {
+  const format = formats.rules ?? 'prometheus';
   const out: Artifact[] = [];
   for (const model of config.models) {
     const base = modelFileBase(model);
     const rules = modelRuleFile(model, config.alerting);
     if (format === 'prometheus-operator') {
-      out.push({ path: `rules/${base}.prometheusrule.yaml`, kind: 'prometheus-rule', content: prometheusRule(model, rules), comment: BURN_COMMENT });
+      out.push({ path: `rules/${base}.prometheusrule.yaml`, kind: 'prometheus-rule', encoding: 'yaml', content: prometheusRule(model, rules), comment: BURN_COMMENT });
       continue;
     }
-    out.push({ path: `rules/${base}.rules.yaml`, kind: 'rules', content: { ...rules }, comment: BURN_COMMENT });
+    out.push({ path: `rules/${base}.rules.yaml`, kind: 'rules', encoding: 'yaml', content: { ...rules }, comment: BURN_COMMENT });
     const tests = promtoolTestFile(model, config.alerting, `${base}.rules.yaml`);
     const note =
       `promtool tests of ${base}.rules.yaml: run with \`promtool test rules ${base}.rules.test.yaml\`` +
       (tests.untested.length > 0 ? `\nNo series could be synthesized for the selectors of: ${tests.untested.join(', ')} (untested here)` : '');
-    out.push({ path: `rules/${base}.rules.test.yaml`, kind: 'rules-test', content: tests.file, comment: note });
+    out.push({ path: `rules/${base}.rules.test.yaml`, kind: 'rules-test', encoding: 'yaml', content: tests.file, comment: note });
   }
   out.push({
     path: 'alertmanager/alertmanager.yaml',
     kind: 'alertmanager',
+    encoding: 'yaml',
     content: alertmanagerConfig(config),
     comment: 'Alertmanager routing: page → on-call; ticket and ModelDrift → model owners; page inhibits ticket of the same SLO.',
   });
+  for (const { name, dashboard } of dashboards()) {
+    if (formats.dashboards === 'grafana-operator') {
+      out.push({ path: `dashboards/${name}.grafanadashboard.yaml`, kind: 'grafana-dashboard', encoding: 'yaml', content: grafanaDashboard(name, dashboard) });
+    } else {
+      out.push({ path: `dashboards/${name}.json`, kind: 'dashboard', encoding: 'json', content: dashboard as unknown as Record<string, unknown> });
+    }
+  }
+  if (formats.dashboards !== 'grafana-operator') {
+    out.push({
+      path: 'dashboards/provisioning/modelslo.yaml',
+      kind: 'dashboard-provisioning',
+      encoding: 'yaml',
+      content: provisioning(),
+      comment: 'Grafana provisioning: copy to /etc/grafana/provisioning/dashboards/ and the JSON files to the path below.',
+    });
+  }
   return out;
 }

@@ -58,7 +58,7 @@ describe('modelslo validate', () => {
     expect((await modelslo(['validate', '--bogus'])).code).toBe(2);
     const help = await modelslo(['generate', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('--format <format>');
+    expect(help.stdout).toContain('--format <formats>');
     expect(help.stdout).toContain('Exit codes');
   });
 });
@@ -68,7 +68,7 @@ describe('modelslo generate', () => {
     const out = join(tmp, 'out');
     const first = await modelslo(['generate', '-c', repoPath('examples/modelslo.yaml'), '-o', out]);
     expect(first.code).toBe(0);
-    expect(first.stderr).toMatch(/\[7\/7\] wrote/);
+    expect(first.stderr).toMatch(/\[11\/11\] wrote/);
     const names = (await readdir(join(out, 'rules'))).sort();
     expect(names).toEqual([
       'growth-churn-scorer.rules.test.yaml',
@@ -115,7 +115,7 @@ describe('modelslo generate', () => {
     const out = join(tmp, 'badformat');
     const r = await modelslo(['generate', '-c', repoPath('examples/modelslo.yaml'), '-o', out, '--format', 'thanos']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--format must be prometheus or prometheus-operator, got "thanos"');
+    expect(r.stderr).toContain('--format takes prometheus, prometheus-operator, grafana or grafana-operator, got "thanos"');
     expect(existsSync(out)).toBe(false);
   });
 });

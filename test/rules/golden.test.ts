@@ -7,11 +7,12 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/model/types.js';
 import { renderArtifacts } from '../../src/render/files.js';
-import { generateArtifacts, type RuleFormat } from '../../src/rules/generate.js';
+import { generateArtifacts, type Formats } from '../../src/rules/generate.js';
 import { importOpenSlo } from '../../src/spec/import-openslo.js';
 import { importSloth } from '../../src/spec/import-sloth.js';
 import type { ParseResult } from '../../src/spec/parse.js';
 import { GENERATED_HEADER } from '../../src/render/yaml.js';
+import { GENERATED_NOTE } from '../../src/rules/dashboards/common.js';
 import { exampleConfig, repoPath } from '../support/fixtures.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -22,11 +23,11 @@ function imported(file: string, parse: (text: string, file: string) => ParseResu
   return r.config;
 }
 
-const cases: Array<[string, () => Config, RuleFormat]> = [
-  ['example', exampleConfig, 'prometheus'],
-  ['example-operator', exampleConfig, 'prometheus-operator'],
-  ['sloth', () => imported('sloth.yaml', importSloth), 'prometheus'],
-  ['openslo', () => imported('openslo.yaml', importOpenSlo), 'prometheus'],
+const cases: Array<[string, () => Config, Partial<Formats>]> = [
+  ['example', exampleConfig, {}],
+  ['example-operator', exampleConfig, { rules: 'prometheus-operator', dashboards: 'grafana-operator' }],
+  ['sloth', () => imported('sloth.yaml', importSloth), {}],
+  ['openslo', () => imported('openslo.yaml', importOpenSlo), {}],
 ];
 
 describe.each(cases)('golden case %s', (name, config, format) => {
@@ -45,6 +46,9 @@ describe.each(cases)('golden case %s', (name, config, format) => {
   it('is deterministic and stamped as generated', () => {
     const again = renderArtifacts(generateArtifacts(config(), format));
     expect(again).toEqual(files);
-    for (const f of files) expect(f.content.startsWith(`${GENERATED_HEADER}\n`)).toBe(true);
+    for (const f of files) {
+      if (f.path.endsWith('.json')) expect(f.content).toContain(GENERATED_NOTE);
+      else expect(f.content.startsWith(`${GENERATED_HEADER}\n`)).toBe(true);
+    }
   });
 });
