@@ -1,0 +1,80 @@
+/** The daemon's express app: health, auth, metrics, ingest and status routes, JSON errors. */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../model/types.js';
+import { tokenMatches } from '../ops/secrets.js';
+import type { Store } from '../store/port.js';
+import { eventsHandler, tracesHandler } from './ingest-routes.js';
+import type { DaemonMetrics } from './metrics.js';
+import { modelsHandler, predictionsHandler, sloHandler } from './status-routes.js';
+
+/** What the app is built from. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  metrics: DaemonMetrics;
+  log: Logger;
+  /** The bearer token; null only with --insecure-no-auth. */
+  token: string | null;
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction): void => {
+  h(req, res).catch(next);
+};
+
+/** Builds the app (does not listen). */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, store, metrics, log, token } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = store.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'store not open', migrations: ready ? 'applied' : 'unknown' });
+  });
+
+  app.use((req, res, next) => {
+    if (token === null || tokenMatches(req.headers.authorization, token)) return next();
+    metrics.requests.inc({ route: req.path, code: '401' });
+    res.status(401).set('WWW-Authenticate', 'Bearer realm="modelslo"').json({ error: 'missing or invalid bearer token (Authorization: Bearer TOKEN)' });
+  });
+
+  app.get(
+    '/metrics',
+    wrap(async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    }),
+  );
+
+  const limits = { eventPayloadBytes: config.daemon.limits.eventPayloadBytes, jsonDepth: config.daemon.limits.jsonDepth };
+  const raw = express.raw({ type: () => true, limit: config.daemon.limits.bodyBytes });
+  const ingest = { store, metrics, log, limits };
+  app.post(['/', '/v1/events'], raw, wrap(eventsHandler(ingest)));
+  app.post('/v1/traces', raw, wrap(tracesHandler(ingest)));
+
+  app.get('/api/v1/models', wrap(modelsHandler(config, store)));
+  app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));
+  app.get('/api/v1/models/:ns/:model/predictions', wrap(predictionsHandler(store)));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route ${req.method} ${req.path}` });
+  });
+  // body-parser errors carry a status (413 too large, 400 aborted, 415 bad encoding); others are ours.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string; limit?: number; message?: string };
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      const message = e.type === 'entity.too.large' ? `body: larger than the limit of ${e.limit ?? config.daemon.limits.bodyBytes} bytes (daemon.limits.body_bytes); nothing was stored` : `body: ${e.message ?? 'unreadable'}`;
+      metrics.requests.inc({ route: req.path, code: String(e.status) });
+      res.status(e.status).json({ error: message });
+      return;
+    }
+    log.error({ err, path: req.path }, 'request failed');
+    res.status(500).json({ error: 'internal error (logged)' });
+  });
+  return app;
+}

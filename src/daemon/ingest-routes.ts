@@ -1,0 +1,93 @@
+/** POST /, /v1/events (CloudEvents) and /v1/traces (OTLP/HTTP): decode, then one store transaction, then 2xx. */
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { decodeBatch, decodeBinary, decodeStructured } from '../ingest/cloudevents.js';
+import { decodeOtlpJson } from '../ingest/otlp-json.js';
+import { decodeOtlpProto } from '../ingest/otlp-proto.js';
+import type { DecodeLimits, Decoded, InferenceEvent, SpanRecord } from '../ingest/types.js';
+import type { IngestStore } from '../store/port.js';
+import { timed, type DaemonMetrics } from './metrics.js';
+
+/** What the ingest handlers need. */
+export interface IngestDeps {
+  store: IngestStore;
+  metrics: DaemonMetrics;
+  log: Logger;
+  limits: DecodeLimits;
+}
+
+function bodyOf(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+}
+
+function mediaType(req: Request): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function reject(res: Response, deps: IngestDeps, route: string, kind: string, code: number, error: string): void {
+  deps.metrics.requests.inc({ route, code: String(code) });
+  deps.metrics.ingested.inc({ kind, outcome: 'rejected' });
+  deps.log.info({ route, code, error }, 'ingest request rejected');
+  res.status(code).json({ error, stored: 0, note: 'nothing of this request was stored (all-or-nothing)' });
+}
+
+function decodeEvents(req: Request, limits: DecodeLimits): Decoded<InferenceEvent[]> | null {
+  const type = mediaType(req);
+  const body = bodyOf(req);
+  if (type === 'application/cloudevents-batch+json') return decodeBatch(body, limits);
+  if (type === 'application/cloudevents+json') return decodeStructured(body, limits);
+  if (req.headers['ce-specversion'] !== undefined) return decodeBinary(req.headers, body, limits);
+  return null;
+}
+
+async function store<T>(deps: IngestDeps, res: Response, route: string, kind: string, op: string, items: T[], write: (items: T[]) => Promise<{ inserted: number; duplicates: number }>): Promise<boolean> {
+  try {
+    const r = await timed(deps.metrics, op, () => write(items));
+    deps.metrics.batchSize.observe({ kind }, items.length);
+    deps.metrics.ingested.inc({ kind, outcome: 'stored' }, r.inserted);
+    deps.metrics.ingested.inc({ kind, outcome: 'duplicate' }, r.duplicates);
+    res.locals.result = r;
+    return true;
+  } catch (err) {
+    // Busy or full storage: the client retries later; nothing of the batch was committed.
+    deps.log.error({ err, route, count: items.length }, 'store write failed');
+    deps.metrics.requests.inc({ route, code: '503' });
+    res.status(503).set('Retry-After', '1').json({ error: 'store unavailable: nothing of this request was stored; retry later' });
+    return false;
+  }
+}
+
+/** Handler of CloudEvents in binary, structured and batch mode. */
+export function eventsHandler(deps: IngestDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const route = req.path;
+    const decoded = decodeEvents(req, deps.limits);
+    if (decoded === null) {
+      reject(res, deps, route, 'event', 415, `content-type "${mediaType(req)}" is not a CloudEvent: send binary mode (ce-* headers), application/cloudevents+json or application/cloudevents-batch+json`);
+      return;
+    }
+    if (!decoded.ok) return reject(res, deps, route, 'event', 400, decoded.error);
+    if (!(await store(deps, res, route, 'event', 'insert_events', decoded.value, (e) => deps.store.insertEvents(e)))) return;
+    const r = res.locals.result as { inserted: number; duplicates: number };
+    deps.metrics.requests.inc({ route, code: '200' });
+    res.status(200).json({ accepted: decoded.value.length, stored: r.inserted, duplicates: r.duplicates });
+  };
+}
+
+/** Handler of OTLP/HTTP trace exports in JSON or protobuf. */
+export function tracesHandler(deps: IngestDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const route = '/v1/traces';
+    const type = mediaType(req);
+    const proto = type === 'application/x-protobuf' || type === 'application/protobuf';
+    if (!proto && type !== 'application/json') return reject(res, deps, route, 'span', 415, `content-type "${type}": OTLP/HTTP needs application/json or application/x-protobuf`);
+    const decoded: Decoded<SpanRecord[]> = proto ? decodeOtlpProto(bodyOf(req)) : decodeOtlpJson(bodyOf(req), deps.limits.jsonDepth);
+    if (!decoded.ok) return reject(res, deps, route, 'span', 400, decoded.error);
+    if (decoded.value.length === 0) return reject(res, deps, route, 'span', 400, 'resourceSpans: the request holds no spans');
+    if (!(await store(deps, res, route, 'span', 'insert_spans', decoded.value, (s) => deps.store.insertSpans(s)))) return;
+    deps.metrics.requests.inc({ route, code: '200' });
+    // An empty ExportTraceServiceResponse: full success.
+    if (proto) res.status(200).type('application/x-protobuf').send(Buffer.alloc(0));
+    else res.status(200).json({});
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Versioned schema migrations of the SQLite store, applied in order at open; the version lives in
+ * `PRAGMA user_version`. A database newer than this code knows is refused (never downgraded).
+ */
+import type { Database } from 'better-sqlite3';
+
+/** One migration: the schema version it produces, and its SQL. */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+/** Every migration, oldest first. Append only: a released migration never changes. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      -- The dedupe ledger: one row per (source, id, type) ever accepted, kept as long as aggregates.
+      CREATE TABLE events (
+        source TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, received_ms INTEGER NOT NULL,
+        PRIMARY KEY (source, id, type)
+      ) WITHOUT ROWID;
+      CREATE INDEX events_received ON events (received_ms);
+      -- One row per inference: the request and response halves joined by (namespace, model, request id).
+      CREATE TABLE predictions (
+        pid INTEGER PRIMARY KEY,
+        namespace TEXT NOT NULL, model TEXT NOT NULL, request_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL, component TEXT NOT NULL, revision TEXT, protocol TEXT NOT NULL, path TEXT,
+        time_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL, state TEXT NOT NULL,
+        request_time_ms INTEGER, response_time_ms INTEGER, status INTEGER, latency_ms REAL,
+        request_payload, response_payload, request_content_type TEXT, response_content_type TEXT,
+        features TEXT, outputs TEXT, truncated INTEGER NOT NULL DEFAULT 0, redacted TEXT, metadata TEXT,
+        UNIQUE (namespace, model, request_id)
+      );
+      CREATE INDEX predictions_time ON predictions (namespace, model, time_ms, pid);
+      CREATE INDEX predictions_pending ON predictions (received_ms) WHERE state = 'pending';
+      CREATE TABLE spans (
+        trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT, name TEXT NOT NULL,
+        start_ms INTEGER NOT NULL, duration_ms REAL NOT NULL, status_code INTEGER NOT NULL, http_status INTEGER,
+        model TEXT, namespace TEXT, request_id TEXT, service_name TEXT, attributes TEXT NOT NULL,
+        PRIMARY KEY (trace_id, span_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX spans_model ON spans (namespace, model, start_ms);
+      CREATE INDEX spans_request ON spans (request_id) WHERE request_id IS NOT NULL;
+    `,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/** Applies the missing migrations, each in its own transaction; refuses a newer database. Returns the version. */
+export function migrate(db: Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const known = migrations.at(-1)?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > known) {
+    throw new Error(
+      `database "${file}" has schema version ${current}, newer than this modelslo knows (${known}): it was written by a newer modelslo; upgrade modelslo or point --db at another file`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return Math.max(current, known);
+}
