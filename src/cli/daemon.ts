@@ -4,7 +4,7 @@ import { startDaemon } from '../daemon/daemon.js';
 import { createLogger } from '../ops/logger.js';
 import { readSecret } from '../ops/secrets.js';
 import { onShutdown } from '../ops/shutdown.js';
-import { UsageError } from './generate.js';
+import { UsageError } from './errors.js';
 import { loadConfig } from './load-config.js';
 
 interface DaemonFlags {

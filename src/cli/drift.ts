@@ -8,8 +8,9 @@ import { driftReport, type ReportOptions } from '../drift/report.js';
 import type { FeatureInput } from '../drift/feature.js';
 import type { Correction, DriftReport, DriftTest, FeatureKind } from '../drift/types.js';
 import { column, featureNames, inferKind, InputError, readRows, type Rows } from './drift-files.js';
-import { UsageError } from './generate.js';
-import { ConfigError, loadConfig } from './load-config.js';
+import { UsageError } from './errors.js';
+import { ExitError } from './errors.js';
+import { loadConfig } from './load-config.js';
 
 interface DriftOptions {
   reference: string;
@@ -85,7 +86,7 @@ async function run(opts: DriftOptions): Promise<void> {
   const options: ReportOptions = { correction, driftShare };
   const report = driftReport(inputs, options);
   process.stdout.write(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${driftTable(report)}\n`);
-  if (report.level === 'drift') throw new ConfigError(`drift: ${report.features.filter((f) => f.level === 'drift').map((f) => f.feature).join(', ')}`, 1);
+  if (report.level === 'drift') throw new ExitError(`drift: ${report.features.filter((f) => f.level === 'drift').map((f) => f.feature).join(', ')}`, 1);
 }
 
 /** Registers the command. */

@@ -6,6 +6,7 @@ import { GENERATED_HEADER } from '../render/yaml.js';
 import { renderArtifacts } from '../render/files.js';
 import { GENERATED_NOTE } from '../rules/dashboards/common.js';
 import { generateArtifacts, type Formats } from '../rules/generate.js';
+import { UsageError } from './errors.js';
 import { loadConfig, type SourceFormat } from './load-config.js';
 
 /** Directories under the output that generate owns (stale generated files there are removed). */
@@ -71,5 +72,4 @@ export function registerGenerate(program: Command): void {
     });
 }
 
-/** A bad command line: exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from './errors.js';

@@ -1,6 +1,7 @@
 /** Reads a config (modelslo's own, or a Sloth/OpenSLO spec) and prints every issue on failure. */
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../model/types.js';
+import { ExitError } from './errors.js';
 import { importOpenSlo } from '../spec/import-openslo.js';
 import { importSloth } from '../spec/import-sloth.js';
 import { parseConfig, type ParseResult } from '../spec/parse.js';
@@ -9,15 +10,8 @@ import { formatIssue } from '../spec/positions.js';
 /** Formats modelslo reads a config from. */
 export type SourceFormat = 'modelslo' | 'sloth' | 'openslo';
 
-/** Thrown when a config cannot be read or is invalid; the message lists every issue. */
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
+/** Thrown when a config cannot be read (exit 2) or is invalid (exit 1); the message lists every issue. */
+export class ConfigError extends ExitError {}
 
 /** Loads and validates a config file. Exit code 1 when invalid, 2 when unreadable. */
 export async function loadConfig(file: string, format: SourceFormat = 'modelslo'): Promise<Config> {

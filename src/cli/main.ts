@@ -1,9 +1,9 @@
 /** The `modelslo` command line: one sub-command per file in this folder. */
 import { Command, CommanderError } from 'commander';
-import { registerGenerate, UsageError } from './generate.js';
+import { ExitError } from './errors.js';
+import { registerGenerate } from './generate.js';
 import { registerDaemon } from './daemon.js';
 import { registerDrift } from './drift.js';
-import { ConfigError } from './load-config.js';
 import { registerSidecar } from './sidecar.js';
 import { registerValidate } from './validate.js';
 
@@ -29,13 +29,9 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
       return 2;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ExitError) {
       process.stderr.write(`${err.message}\n`);
       return err.exitCode;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return 2;
     }
     process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 2;
