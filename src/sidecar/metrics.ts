@@ -1,0 +1,90 @@
+/** The sidecar's Prometheus metrics (names as DESIGN.md fixes them), on a registry of its own. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Protocol } from './route.js';
+
+/** Outcomes of a captured event. */
+export type CaptureOutcome = 'shipped' | 'spooled' | 'dropped' | 'redacted';
+
+interface Child {
+  inc(): void;
+}
+interface Observer {
+  observe(v: number): void;
+}
+
+/** Request metrics plus capture health; `observe` is the request path's only call. */
+export class SidecarMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
+  private readonly duration: Histogram<'model' | 'namespace' | 'revision' | 'protocol'>;
+  private readonly events: Counter<'outcome'>;
+  /** Label children cached by key: prom-client hashes labels on every call otherwise. */
+  private readonly counters = new Map<string, Child>();
+  private readonly histograms = new Map<string, Observer>();
+
+  constructor(
+    private readonly namespace: string,
+    private readonly revision: string,
+    bucketsSeconds: number[],
+    queueDepth: () => number,
+  ) {
+    this.requests = new Counter({
+      name: 'modelslo_requests_total',
+      help: 'Requests proxied to the predictor, by HTTP status code (502/504: the sidecar could not reach it).',
+      labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'modelslo_request_duration_seconds',
+      help: 'Time from the request arriving at the sidecar to the last byte of the response sent.',
+      labelNames: ['model', 'namespace', 'revision', 'protocol'],
+      buckets: bucketsSeconds,
+      registers: [this.registry],
+    });
+    this.events = new Counter({
+      name: 'modelslo_capture_events_total',
+      help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, rejected), redacted.',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    for (const outcome of ['shipped', 'spooled', 'dropped', 'redacted']) this.events.labels(outcome).inc(0);
+    new Gauge({
+      name: 'modelslo_capture_queue_depth',
+      help: 'Captured events waiting in memory to be batched (bounded by sidecar.capture.queue_events).',
+      registers: [this.registry],
+      collect() {
+        this.set(queueDepth());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'modelslo_sidecar_' });
+  }
+
+  /** Counts one finished request. */
+  observe(model: string, protocol: Protocol, code: number, seconds: number): void {
+    const hkey = `${model}\u0000${protocol}`;
+    let h = this.histograms.get(hkey);
+    if (h === undefined) {
+      h = this.duration.labels(model, this.namespace, this.revision, protocol);
+      this.histograms.set(hkey, h);
+    }
+    h.observe(seconds);
+    const ckey = `${hkey}\u0000${code}`;
+    let c = this.counters.get(ckey);
+    if (c === undefined) {
+      c = this.requests.labels(model, this.namespace, this.revision, protocol, String(code));
+      this.counters.set(ckey, c);
+    }
+    c.inc();
+  }
+
+  /** Counts `n` events with an outcome. */
+  capture(outcome: CaptureOutcome, n = 1): void {
+    if (n > 0) this.events.labels(outcome).inc(n);
+  }
+
+  /** The current value of a capture counter (for logs and tests). */
+  async captured(outcome: CaptureOutcome): Promise<number> {
+    const m = await this.events.get();
+    return m.values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  }
+}

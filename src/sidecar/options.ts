@@ -1,0 +1,143 @@
+/** The sidecar's resolved settings: config file (optional) + flags + the environment KServe/Knative set. */
+import { randomBytes } from 'node:crypto';
+import type { CaptureSettings, Config, Model, SidecarSettings } from '../model/types.js';
+import { durationSeconds } from '../slo/burn-windows.js';
+
+/** Capture settings of one model (sampling and redaction). */
+export interface ModelCapture {
+  sampleRate: number;
+  redact: CaptureSettings['redact'];
+}
+
+/** Everything the sidecar needs, resolved once at start. */
+export interface SidecarOptions {
+  /** Base URL of the predictor, e.g. http://127.0.0.1:8080. */
+  upstream: string;
+  host: string;
+  port: number;
+  /** Base URL of the daemon (events go to `{daemon}/v1/events`). */
+  daemon: string;
+  /** OTLP/HTTP traces endpoint; default `{daemon}/v1/traces`. */
+  otlpEndpoint: string;
+  token: string | undefined;
+  /** The model of paths that name none (and of metrics on them); from --model or K_SERVICE. */
+  defaultModel: string;
+  namespace: string;
+  revision: string;
+  /** "default" or "canary". */
+  endpoint: string;
+  upstreamTimeoutMs: number;
+  /** Path probed on the predictor by /readyz. */
+  readyPath: string;
+  /** Histogram bounds in seconds: every configured bucket and latency threshold. */
+  bucketsSeconds: number[];
+  models: Map<string, ModelCapture>;
+  /** Used for models the config does not list. */
+  fallbackCapture: ModelCapture;
+  capture: {
+    bodyLimitBytes: number;
+    queueEvents: number;
+    batchEvents: number;
+    batchIntervalMs: number;
+    spoolDir: string;
+    spoolBytes: number;
+  };
+  /** HMAC key of `hash` redactions. */
+  redactKey: Buffer;
+  /** Shipping: timeout of one POST, retries before spooling, replay backoff bounds. */
+  ship: { timeoutMs: number; retries: number; backoffBaseMs: number; backoffMaxMs: number };
+}
+
+/** Defaults of the `sidecar` config section (the schema's defaults). */
+export const DEFAULT_SIDECAR_SETTINGS: SidecarSettings = {
+  upstreamTimeout: '60s',
+  capture: { bodyLimitBytes: 64 * 1024, queueEvents: 10_000, batchEvents: 500, batchInterval: '1s', spoolDir: './.modelslo/spool', spoolBytes: 256 * 1024 * 1024 },
+};
+
+/** Default histogram bounds (ms) when no config is given (same as the spec's defaults). */
+export const DEFAULT_BUCKETS_MS = [5, 10, 25, 50, 100, 200, 250, 500, 1000, 2500, 5000, 10000];
+
+/** Flags and environment, as given on the command line. */
+export interface SidecarInputs {
+  upstream: string;
+  listen: { host: string; port: number };
+  daemon: string;
+  otlpEndpoint?: string;
+  model?: string;
+  namespace?: string;
+  revision?: string;
+  endpoint?: string;
+  token?: string;
+  readyPath?: string;
+  redactKey?: Buffer;
+}
+
+function baseUrl(text: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${flag} must be an http(s) URL such as http://127.0.0.1:8080, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${flag} must be http or https, got "${url.protocol}"`);
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Model name from Knative's K_SERVICE (`<isvc>-predictor` or older `<isvc>-predictor-default`). */
+export function modelFromService(service: string | undefined): string | undefined {
+  if (service === undefined || service === '') return undefined;
+  return service.replace(/-predictor(-default)?$/, '');
+}
+
+/** The histogram bounds (seconds) covering every model's buckets and latency thresholds. */
+export function bucketsFor(models: readonly Model[]): number[] {
+  const ms = new Set<number>(models.length === 0 ? DEFAULT_BUCKETS_MS : []);
+  for (const m of models) {
+    for (const b of m.latencyBucketsMs) ms.add(b);
+    for (const s of m.slos) if (s.sli.kind === 'latency') ms.add(s.sli.thresholdMs);
+  }
+  // ms/1000 is exactly how leSeconds() (the rules) writes the le label.
+  return [...ms].sort((a, b) => a - b).map((b) => b / 1000);
+}
+
+/** Resolves flags, env and config (optional) into options. Precedence: flag, env, config, default. */
+export function resolveOptions(inputs: SidecarInputs, config: Config | undefined, env: NodeJS.ProcessEnv = process.env): SidecarOptions {
+  const daemon = baseUrl(inputs.daemon, '--daemon');
+  const settings = config?.sidecar ?? DEFAULT_SIDECAR_SETTINGS;
+  const defaultModel = inputs.model ?? modelFromService(env.K_SERVICE) ?? config?.models[0]?.name ?? '';
+  const configured = config?.models.find((m) => m.name === defaultModel);
+  const namespace = inputs.namespace ?? env.POD_NAMESPACE ?? configured?.namespace ?? 'default';
+  const models = new Map<string, ModelCapture>();
+  for (const m of config?.models ?? []) if (m.namespace === namespace || !models.has(m.name)) models.set(m.name, m.capture);
+  const endpoint = inputs.endpoint ?? env.MODELSLO_ENDPOINT ?? 'default';
+  if (endpoint !== 'default' && endpoint !== 'canary') throw new Error(`--endpoint must be default or canary, got "${endpoint}"`);
+  const c = settings.capture;
+  return {
+    upstream: baseUrl(inputs.upstream, '--upstream'),
+    host: inputs.listen.host,
+    port: inputs.listen.port,
+    daemon,
+    otlpEndpoint: inputs.otlpEndpoint === undefined ? `${daemon}/v1/traces` : baseUrl(inputs.otlpEndpoint, '--otlp-endpoint'),
+    token: inputs.token,
+    defaultModel,
+    namespace,
+    revision: inputs.revision ?? env.K_REVISION ?? '',
+    endpoint,
+    upstreamTimeoutMs: durationSeconds(settings.upstreamTimeout) * 1000,
+    readyPath: inputs.readyPath ?? '/v2/health/ready',
+    bucketsSeconds: bucketsFor(config?.models ?? []),
+    models,
+    fallbackCapture: { sampleRate: 1, redact: [] },
+    capture: {
+      bodyLimitBytes: c.bodyLimitBytes,
+      queueEvents: c.queueEvents,
+      batchEvents: c.batchEvents,
+      batchIntervalMs: durationSeconds(c.batchInterval) * 1000,
+      spoolDir: c.spoolDir,
+      spoolBytes: c.spoolBytes,
+    },
+    // Unset: a random key per process (hashes then differ across restarts and pods, but cannot be brute-forced).
+    redactKey: inputs.redactKey ?? (env.MODELSLO_REDACT_KEY ? Buffer.from(env.MODELSLO_REDACT_KEY, 'utf8') : randomBytes(32)),
+    ship: { timeoutMs: 30_000, retries: 2, backoffBaseMs: 200, backoffMaxMs: 5_000 },
+  };
+}

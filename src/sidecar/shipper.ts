@@ -1,0 +1,174 @@
+/**
+ * Ships capture batches to the daemon (`POST {daemon}/v1/events`, CloudEvents batch mode, bearer
+ * token). One batch in flight at a time; a batch that fails after retries (backoff with full jitter),
+ * and every batch made while one is in flight or the spool is non-empty, goes to the spool, which is
+ * replayed oldest first when the daemon answers again. A batch lives either in flight or in the spool,
+ * never both, so each is delivered once (the daemon also dedupes on (source, id)).
+ */
+import { Pool } from 'undici';
+import type { Logger } from '../ops/logger.js';
+import type { SidecarMetrics } from './metrics.js';
+import type { Spool, SpoolEntry } from './spool.js';
+
+/** How the shipper reaches the daemon and how it retries. */
+export interface ShipperConfig {
+  daemon: string;
+  token: string | undefined;
+  spool: Spool;
+  metrics: SidecarMetrics;
+  log: Logger;
+  timeoutMs: number;
+  retries: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+type Sent = 'ok' | 'retry' | 'reject';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff and Jitter"). */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  return Math.round(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}
+
+/** The daemon client with its spool. */
+export class Shipper {
+  private readonly pool: Pool;
+  private readonly path: string;
+  private sending = false;
+  private spooling = 0;
+  private replayFailures = 0;
+  private replayTimer: NodeJS.Timeout | undefined;
+  private current: { body: string; events: number } | undefined;
+  private closed = false;
+
+  constructor(private readonly cfg: ShipperConfig) {
+    const url = new URL(cfg.daemon);
+    this.path = `${url.pathname.replace(/\/+$/, '')}/v1/events`;
+    this.pool = new Pool(url.origin, { connections: 2, headersTimeout: cfg.timeoutMs, bodyTimeout: cfg.timeoutMs, connectTimeout: Math.min(cfg.timeoutMs, 5_000) });
+  }
+
+  /** Starts replaying batches an earlier run left in the spool. */
+  resume(): void {
+    this.kick(0);
+  }
+
+  /** Takes a serialized batch; never throws, never waits for the network. */
+  submit(body: string, events: number): void {
+    if (!this.sending && this.spooling === 0 && this.cfg.spool.length === 0 && !this.closed) {
+      void this.sendFresh(body, events);
+    } else {
+      void this.toSpool(body, events);
+    }
+  }
+
+  private async toSpool(body: string, events: number): Promise<void> {
+    this.spooling += 1;
+    try {
+      const dropped = await this.cfg.spool.write(body, events);
+      this.cfg.metrics.capture('dropped', dropped);
+      if (dropped < events) this.cfg.metrics.capture('spooled', events);
+      if (dropped > 0) this.cfg.log.warn({ dropped, spoolBytes: this.cfg.spool.bytes }, 'capture spool full: dropped the oldest events');
+    } catch (err) {
+      this.cfg.metrics.capture('dropped', events);
+      this.cfg.log.error({ err, events }, 'could not spool a capture batch: dropped');
+    } finally {
+      this.spooling -= 1;
+    }
+    this.kick(0);
+  }
+
+  private async post(body: string): Promise<Sent> {
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/cloudevents-batch+json' };
+      if (this.cfg.token !== undefined) headers.authorization = `Bearer ${this.cfg.token}`;
+      const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
+      await res.body.dump();
+      if (res.statusCode < 300) return 'ok';
+      if (res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500) return 'retry';
+      this.cfg.log.error({ status: res.statusCode }, 'the daemon rejected a capture batch: dropped (check the token and format)');
+      return 'reject';
+    } catch (err) {
+      this.cfg.log.debug({ err }, 'capture batch not delivered');
+      return 'retry';
+    }
+  }
+
+  private async sendFresh(body: string, events: number): Promise<void> {
+    this.sending = true;
+    this.current = { body, events };
+    let result: Sent = 'retry';
+    for (let attempt = 0; attempt <= this.cfg.retries && !this.closed; attempt++) {
+      if (attempt > 0) await sleep(backoffMs(attempt, this.cfg.backoffBaseMs, this.cfg.backoffMaxMs));
+      result = await this.post(body);
+      if (result !== 'retry') break;
+    }
+    this.current = undefined;
+    if (result === 'ok') this.cfg.metrics.capture('shipped', events);
+    else if (result === 'reject') this.cfg.metrics.capture('dropped', events);
+    this.sending = false;
+    if (result === 'retry') await this.toSpool(body, events);
+    else this.kick(0);
+  }
+
+  /** Schedules a replay of the spool after `delayMs`. */
+  private kick(delayMs: number): void {
+    if (this.replayTimer !== undefined || this.sending || this.cfg.spool.length === 0) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = undefined;
+      void this.replay();
+    }, delayMs);
+    if (!this.closed) this.replayTimer.unref();
+  }
+
+  private async replay(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    let entry: SpoolEntry | undefined;
+    try {
+      const taken = await this.cfg.spool.takeOldest();
+      if (taken === undefined) return;
+      entry = taken.entry;
+      const result = await this.post(taken.body);
+      if (result === 'retry') {
+        this.cfg.spool.release();
+        this.replayFailures += 1;
+        return;
+      }
+      await this.cfg.spool.remove(entry);
+      this.cfg.metrics.capture(result === 'ok' ? 'shipped' : 'dropped', entry.events);
+      this.replayFailures = 0;
+    } catch (err) {
+      this.cfg.spool.release();
+      this.replayFailures += 1;
+      this.cfg.log.error({ err }, 'spool replay failed');
+    } finally {
+      this.sending = false;
+      this.kick(this.replayFailures === 0 ? 0 : backoffMs(this.replayFailures, this.cfg.backoffBaseMs, this.cfg.backoffMaxMs) + this.cfg.backoffBaseMs);
+    }
+  }
+
+  /** True when nothing is in flight, being spooled or spooled. */
+  get drained(): boolean {
+    return !this.sending && this.spooling === 0 && this.cfg.spool.length === 0;
+  }
+
+  /**
+   * Tries to deliver everything for up to `deadlineMs`; then a batch still in flight is spooled too
+   * (it may arrive twice; the daemon dedupes), so nothing captured is lost across a restart.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    const end = Date.now() + deadlineMs;
+    while (!this.drained && Date.now() < end) {
+      this.kick(0);
+      await sleep(20);
+    }
+    this.closed = true;
+    const inflight = this.current;
+    if (inflight !== undefined) await this.cfg.spool.write(inflight.body, inflight.events).catch(() => undefined);
+    await this.cfg.spool.idle();
+    if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
+    await this.pool.destroy();
+  }
+}
