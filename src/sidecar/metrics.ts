@@ -18,6 +18,8 @@ export class SidecarMetrics {
   private readonly requests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
   private readonly duration: Histogram<'model' | 'namespace' | 'revision' | 'protocol'>;
   private readonly events: Counter<'outcome'>;
+  private readonly payloadBytes: Counter<'direction'>;
+  private readonly truncated: Counter<'direction'>;
   /** Label children cached by key: prom-client hashes labels on every call otherwise. */
   private readonly counters = new Map<string, Child>();
   private readonly histograms = new Map<string, Observer>();
@@ -48,6 +50,22 @@ export class SidecarMetrics {
       registers: [this.registry],
     });
     for (const outcome of ['shipped', 'spooled', 'dropped', 'redacted']) this.events.labels(outcome).inc(0);
+    this.payloadBytes = new Counter({
+      name: 'modelslo_capture_payload_bytes_total',
+      help: 'Bytes of request and response bodies captured (up to the capture limit), by direction.',
+      labelNames: ['direction'],
+      registers: [this.registry],
+    });
+    this.truncated = new Counter({
+      name: 'modelslo_capture_truncated_total',
+      help: 'Captured bodies cut at sidecar.capture.body_limit_bytes, by direction.',
+      labelNames: ['direction'],
+      registers: [this.registry],
+    });
+    for (const direction of ['request', 'response']) {
+      this.payloadBytes.labels(direction).inc(0);
+      this.truncated.labels(direction).inc(0);
+    }
     new Gauge({
       name: 'modelslo_capture_queue_depth',
       help: 'Captured events waiting in memory to be batched (bounded by sidecar.capture.queue_events).',
@@ -75,6 +93,12 @@ export class SidecarMetrics {
       this.counters.set(ckey, c);
     }
     c.inc();
+  }
+
+  /** Counts a captured body: its captured bytes, and whether it was cut at the limit. */
+  payload(direction: 'request' | 'response', bytes: number, truncated: boolean): void {
+    this.payloadBytes.labels(direction).inc(bytes);
+    if (truncated) this.truncated.labels(direction).inc();
   }
 
   /** Counts `n` events with an outcome. */

@@ -58,6 +58,8 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     const events = [];
     let redacted = 0;
     for (const x of taken) {
+      metrics.payload('request', x.requestChunks.reduce((n, c) => n + c.length, 0), x.requestTruncated);
+      metrics.payload('response', x.responseChunks.reduce((n, c) => n + c.length, 0), x.responseTruncated);
       try {
         for (const e of toEvents(x, ctx)) {
           if (e.modelsloredacted !== undefined) redacted += 1;

@@ -142,6 +142,15 @@ describe('bodies the sidecar cannot or must not parse', () => {
     }
   });
 
+  it('counts the truncated bodies and the captured payload bytes', async () => {
+    const text = await (await request(`${sidecar.url}/metrics`)).body.text();
+    // Both oversized bodies were cut on the way in and on the way back (the echo returns them).
+    expect(metricValue(text, 'modelslo_capture_truncated_total', { direction: 'request' })).toBe(2);
+    expect(metricValue(text, 'modelslo_capture_truncated_total', { direction: 'response' })).toBe(2);
+    // Each truncated body contributes exactly the capture limit; the small ones their length.
+    expect(metricValue(text, 'modelslo_capture_payload_bytes_total', { direction: 'request' })).toBeGreaterThanOrEqual(2 * 1024 + binary.length);
+  });
+
   it('still serves after all of them', async () => {
     expect((await send(`${sidecar.url}/v1/models/fraud-detector:predict`, { headers: json, body: v1 })).status).toBe(200);
   });

@@ -28,7 +28,10 @@ const FAMILIES: Array<{ family: string; type: string; names: (n: string) => bool
   { family: 'modelslo_request_duration_seconds', type: 'histogram', names: (n) => n.startsWith('modelslo_request_duration_seconds') },
   { family: 'modelslo_capture_events', type: 'counter', names: (n) => n === 'modelslo_capture_events_total' },
   { family: 'modelslo_capture_queue_depth', type: 'gauge', names: (n) => n === 'modelslo_capture_queue_depth' },
+  { family: 'modelslo_capture_payload_bytes', type: 'counter', names: (n) => n === 'modelslo_capture_payload_bytes_total' },
+  { family: 'modelslo_capture_truncated', type: 'counter', names: (n) => n === 'modelslo_capture_truncated_total' },
   { family: 'nodejs_eventloop_lag_p99_seconds', type: 'gauge', names: (n) => n === 'nodejs_eventloop_lag_p99_seconds' },
+  { family: 'modelslo_sidecar_nodejs_eventloop_lag_p99_seconds', type: 'gauge', names: (n) => n === 'modelslo_sidecar_nodejs_eventloop_lag_p99_seconds' },
   { family: 'modelslo_drift_score', type: 'gauge', names: (n) => n === 'modelslo_drift_score' },
   { family: 'modelslo_drift_detected', type: 'gauge', names: (n) => n === 'modelslo_drift_detected' },
   { family: 'modelslo_canary_decisions', type: 'counter', names: (n) => n === 'modelslo_canary_decisions_total' },
@@ -85,7 +88,11 @@ export function sidecarHistory(o: HistoryOptions): Series[] {
     counter('modelslo_capture_events_total', { ...sidecar, outcome: 'dropped' }, t, ago < 75 && ago > 70 ? 5 : 0);
     counter('modelslo_capture_events_total', { ...sidecar, outcome: 'redacted' }, t, 600);
     gauge('modelslo_capture_queue_depth', sidecar, t, ago < 90 && ago > 60 ? 800 : 3);
-    gauge('nodejs_eventloop_lag_p99_seconds', sidecar, t, 0.002);
+    for (const direction of ['request', 'response']) {
+      counter('modelslo_capture_payload_bytes_total', { ...sidecar, direction }, t, 600 * 900);
+      counter('modelslo_capture_truncated_total', { ...sidecar, direction }, t, direction === 'response' && ago % 7 === 0 ? 1 : 0);
+    }
+    gauge('modelslo_sidecar_nodejs_eventloop_lag_p99_seconds', sidecar, t, 0.002);
     gauge('nodejs_eventloop_lag_p99_seconds', { job: 'modelslo-daemon', instance: '10.0.0.9:9464' }, t, 0.004);
     for (const [feature, score] of [['amount', ago < 120 ? 0.31 : 0.04], ['country', 0.02], ['prediction', 0.05]] as const) {
       gauge('modelslo_drift_score', { namespace: o.namespace, model: o.model, feature, test: feature === 'country' ? 'psi' : 'ks' }, t, score);

@@ -67,10 +67,12 @@ export function debugDashboard(): Dashboard {
     .withPanel(
       new TimeSeries()
         .id(5)
-        .title('Payload capture')
-        .description('Captured payload events per second by outcome (shipped, spooled, dropped, redacted).')
+        .title('Payload capture and truncation')
+        .description('Captured payload events per second by outcome (shipped, spooled, dropped, redacted), captured bytes per second, and bodies cut at the capture limit.')
         .unit('short')
-        .withTarget(query('sum by (outcome) (rate(modelslo_capture_events_total[$__rate_interval]))', '{{outcome}}', 'A'))
+        .withTarget(query('sum by (outcome) (rate(modelslo_capture_events_total[$__rate_interval]))', 'events {{outcome}}', 'A'))
+        .withTarget(query('sum by (direction) (rate(modelslo_capture_payload_bytes_total[$__rate_interval]))', 'bytes {{direction}}', 'B'))
+        .withTarget(query('sum by (direction) (rate(modelslo_capture_truncated_total[$__rate_interval]))', 'truncated {{direction}}', 'C'))
         .gridPos(g.next(12, 8)),
     )
     .withPanel(
@@ -79,7 +81,8 @@ export function debugDashboard(): Dashboard {
         .title('Event-loop lag (p99)')
         .description('Node.js event-loop lag of sidecars and daemon: a busy loop delays every request and ingest.')
         .unit('s')
-        .withTarget(query('max by (job, instance) (nodejs_eventloop_lag_p99_seconds)', '{{job}} {{instance}}', 'A'))
+        // The daemon exports Node's default metrics as is, the sidecar with a modelslo_sidecar_ prefix.
+        .withTarget(query('max by (job, instance) ({__name__=~"nodejs_eventloop_lag_p99_seconds|modelslo_sidecar_nodejs_eventloop_lag_p99_seconds"})', '{{job}} {{instance}}', 'A'))
         .gridPos(g.next(12, 8)),
     )
     .withPanel(
