@@ -74,7 +74,13 @@ const history: Series[] = sidecarHistory({
 });
 
 let prom: PrometheusServer;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/**
+ * The end of every range query: the moment the rules were seen burning. Queries end there, not at
+ * "now", because the backfilled data stops at END_MS: minutes later a 5m rate has too few samples
+ * and the alerts would be gone, though what Prometheus recorded until then stays queryable.
+ */
+let queryEnd = 0;
+const nowSeconds = (): number => queryEnd;
 
 beforeAll(async () => {
   prom = await startPrometheus({
@@ -86,7 +92,10 @@ beforeAll(async () => {
   for (let i = 0; ; i++) {
     const alerts = await prom.query(`ALERTS{namespace="${model.namespace}",model="${model.name}"}`);
     const budget = await prom.query('modelslo:slo_error_budget_remaining:ratio');
-    if (alerts.length > 0 && budget.length === 2) break;
+    if (alerts.length > 0 && budget.length === 2) {
+      queryEnd = Math.floor(Date.now() / 1000);
+      break;
+    }
     if (i > 180) throw new Error(`no burn alerts or budget series after 90 s:\n${prom.log().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
