@@ -5,6 +5,8 @@ import type { Config } from '../model/types.js';
 import { tokenMatches } from '../ops/secrets.js';
 import type { Store } from '../store/port.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
+import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
+import type { DriftRunner } from './drift-runner.js';
 import type { DaemonMetrics } from './metrics.js';
 import { modelsHandler, predictionsHandler, sloHandler } from './status-routes.js';
 
@@ -16,6 +18,8 @@ export interface AppDeps {
   log: Logger;
   /** The bearer token; null only with --insecure-no-auth. */
   token: string | null;
+  /** The drift checks (GET …/drift, POST …/drift/run). */
+  drift: DriftRunner;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -25,7 +29,7 @@ const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction): 
 
 /** Builds the app (does not listen). */
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, metrics, log, token } = deps;
+  const { config, store, metrics, log, token, drift } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -60,6 +64,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/predictions', wrap(predictionsHandler(store)));
+  app.get('/api/v1/models/:ns/:model/drift', wrap(driftStatusHandler(config, store, drift)));
+  app.post('/api/v1/models/:ns/:model/drift/run', wrap(driftRunHandler(config, drift)));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });

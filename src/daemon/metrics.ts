@@ -14,6 +14,14 @@ export interface DaemonMetrics {
   joinExpired: Counter;
   retentionRemoved: Counter<'what'>;
   jobFailures: Counter<'job'>;
+  /** Latest drift score per configured feature (the prediction as feature="prediction"). */
+  driftScore: Gauge<'model' | 'namespace' | 'feature' | 'test'>;
+  /** 1 when the feature is at level drift in the latest check, else 0. */
+  driftDetected: Gauge<'model' | 'namespace' | 'feature'>;
+  /** Drift checks by outcome (ok | failed). */
+  driftChecks: Counter<'model' | 'namespace' | 'outcome'>;
+  /** Failed deliveries to Alertmanager (each retried later). */
+  alertRetries: Counter;
   /** Stops the event-loop monitor. */
   stop(): void;
 }
@@ -47,6 +55,10 @@ export function createMetrics(): DaemonMetrics {
     joinExpired: new Counter({ name: 'modelslo_join_expired_total', help: 'Request or response halves whose pair did not arrive within the join TTL.', registers: [registry] }),
     retentionRemoved: new Counter({ name: 'modelslo_retention_removed_total', help: 'Rows whose payloads (payloads) or records (records) retention removed.', labelNames: ['what'], registers: [registry] }),
     jobFailures: new Counter({ name: 'modelslo_background_failures_total', help: 'Failed runs of background jobs (logged, retried at the next run).', labelNames: ['job'], registers: [registry] }),
+    driftScore: new Gauge({ name: 'modelslo_drift_score', help: 'Score of the latest drift check per feature and test (KS D, chi-square, normed W1, PSI, JS, Hellinger or L-infinity).', labelNames: ['model', 'namespace', 'feature', 'test'], registers: [registry] }),
+    driftDetected: new Gauge({ name: 'modelslo_drift_detected', help: 'Whether the feature drifted in the latest drift check (1) or not (0).', labelNames: ['model', 'namespace', 'feature'], registers: [registry] }),
+    driftChecks: new Counter({ name: 'modelslo_drift_checks_total', help: 'Drift checks by model and outcome (ok, failed).', labelNames: ['model', 'namespace', 'outcome'], registers: [registry] }),
+    alertRetries: new Counter({ name: 'modelslo_alertmanager_retries_total', help: 'Failed deliveries of alerts to Alertmanager; each is retried with backoff.', registers: [registry] }),
     stop: () => loop.disable(),
   };
 }

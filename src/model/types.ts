@@ -81,9 +81,49 @@ export interface Model {
   /** Names of the maintenance windows that mute this model's pages. */
   maintenance: string[];
   capture: CaptureSettings;
-  /** Sections later capabilities own (drift, canary), kept as validated plain data. */
-  drift?: Record<string, unknown>;
+  /** Drift checks of this model's inputs and predictions (absent: no drift checks). */
+  drift?: DriftSettings;
+  /** The canary section (owned by the canary capability), kept as validated plain data. */
   canary?: Record<string, unknown>;
+}
+
+/** Kind of a drift feature (the same strings as drift/types.ts). */
+export type DriftFeatureKind = 'numeric' | 'categorical';
+
+/** A drift test a feature may name (the same strings as drift/types.ts). */
+export type DriftTestName = 'ks' | 'chi_square' | 'wasserstein' | 'psi' | 'jensen_shannon' | 'hellinger' | 'l_infinity';
+
+/**
+ * Where a model's reference distribution comes from: a JSONL/CSV file of feature rows (`file` as
+ * written, `path` resolved against the config file's directory), or stored traffic in [from, to).
+ */
+export type DriftReference =
+  | { kind: 'file'; file: string; path: string }
+  | { kind: 'range'; from: string; to: string; fromMs: number; toMs: number };
+
+/** One watched feature; `path` locates it in a decoded row when its column name differs from `name`. */
+export interface DriftFeature {
+  name: string;
+  kind: DriftFeatureKind;
+  test?: DriftTestName;
+  path?: string;
+}
+
+/** A model's drift settings, defaults applied. */
+export interface DriftSettings {
+  reference: DriftReference;
+  /** The current window, a Prometheus duration (default 1h). */
+  window: string;
+  /** node-cron expression of the scheduled checks (default every 5 minutes). */
+  schedule: string;
+  features: DriftFeature[];
+  /** The prediction, checked as the feature named `prediction`. */
+  prediction?: { path: string; kind: DriftFeatureKind };
+  /** The model drifts when more than this share of evaluated features drift (default 0.5). */
+  driftShare: number;
+  correction: 'benjamini-hochberg' | 'bonferroni' | 'none';
+  /** Fewest values a side needs for a feature to be evaluated (default 100). */
+  minSamples: number;
 }
 
 /** A receiver of alerts, as Alertmanager configures it (passed through). */
@@ -118,6 +158,8 @@ export interface DaemonSettings {
 /** Settings of the sidecar process. */
 export interface SidecarSettings {
   upstreamTimeout: string;
+  /** Head-sampling ratio of request spans in [0, 1] (a sampled incoming traceparent is always followed). */
+  traceSampleRatio: number;
   capture: {
     bodyLimitBytes: number;
     queueEvents: number;

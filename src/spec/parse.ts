@@ -2,7 +2,9 @@
  * parse(text) → Config | issues. YAML is parsed keeping positions, validated with zod, then
  * checked across fields; every issue names file, line, column and field path, and all are listed.
  */
-import type { Config, MaintenanceWindow, Model, Sli } from '../model/types.js';
+import { dirname, isAbsolute, join } from 'node:path';
+import { TESTS_BY_KIND } from '../drift/choose.js';
+import type { Config, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
 import { loadYamlDocument, zodIssueMessage } from './yaml-source.js';
@@ -26,7 +28,7 @@ export function validateData(data: unknown, where: SourceMap): ParseResult {
   }
   const issues = crossCheck(parsed.data).map(([path, message]) => where.issue(path, message));
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, config: toModel(parsed.data) };
+  return { ok: true, config: toModel(parsed.data, where.file) };
 }
 
 /** Histogram bounds (ms) that a model's latency SLIs may use as thresholds. */
@@ -79,6 +81,7 @@ function crossCheck(cfg: ConfigFile): Problem[] {
     model.maintenance.forEach((name, i) => {
       if (!windows.has(name)) out.push([at('maintenance', i), `names no window in maintenance (have: ${[...windows].join(', ') || 'none'})`]);
     });
+    if (model.drift !== undefined) out.push(...checkDrift(model.drift, at));
     if (model.latency_buckets_ms !== undefined && model.sli_source === 'kserve') {
       out.push([at('latency_buckets_ms'), 'cannot be set with sli_source: kserve (Knative fixes its buckets)']);
     }
@@ -113,11 +116,46 @@ function crossCheck(cfg: ConfigFile): Problem[] {
   return out;
 }
 
+function checkDrift(d: NonNullable<ModelFile['drift']>, at: (...rest: FieldPath) => FieldPath): Problem[] {
+  const out: Problem[] = [];
+  const { from, to } = d.reference;
+  if (from !== undefined && to !== undefined && Date.parse(to) <= Date.parse(from)) out.push([at('drift', 'reference', 'to'), `must be after from (${from})`]);
+  if (d.features.length === 0 && d.prediction === undefined) out.push([at('drift', 'features'), 'needs at least one feature (or drift.prediction)']);
+  const seen = new Map<string, number>();
+  d.features.forEach((f, fi) => {
+    const prior = seen.get(f.name);
+    if (prior !== undefined) out.push([at('drift', 'features', fi, 'name'), `duplicate feature "${f.name}" (also features[${prior}])`]);
+    else seen.set(f.name, fi);
+    if (f.test !== undefined && !TESTS_BY_KIND[f.kind].includes(f.test)) {
+      out.push([at('drift', 'features', fi, 'test'), `${f.test} does not apply to ${f.kind} features (use one of ${TESTS_BY_KIND[f.kind].join(', ')})`]);
+    }
+  });
+  return out;
+}
+
+/** The drift section with defaults; a relative reference file resolves against the config file's directory. */
+function driftSettings(d: NonNullable<ModelFile['drift']>, configFile: string): DriftSettings {
+  const { file, from, to } = d.reference;
+  return {
+    reference:
+      file !== undefined
+        ? { kind: 'file', file, path: isAbsolute(file) ? file : join(dirname(configFile), file) }
+        : { kind: 'range', from: from ?? '', to: to ?? '', fromMs: Date.parse(from ?? ''), toMs: Date.parse(to ?? '') },
+    window: d.window,
+    schedule: d.schedule,
+    features: d.features.map((f) => ({ name: f.name, kind: f.kind, ...(f.test !== undefined ? { test: f.test } : {}), ...(f.path !== undefined ? { path: f.path } : {}) })),
+    ...(d.prediction !== undefined ? { prediction: { path: d.prediction.path, kind: d.prediction.kind } } : {}),
+    driftShare: d.drift_share,
+    correction: d.correction,
+    minSamples: d.min_samples,
+  };
+}
+
 function fillUrl(template: string, model: ModelFile): string {
   return template.replaceAll('{namespace}', model.namespace).replaceAll('{model}', model.name);
 }
 
-function toModel(cfg: ConfigFile): Config {
+function toModel(cfg: ConfigFile, configFile: string): Config {
   const runbook = cfg.defaults.runbook_url ?? 'https://github.com/modelslo/modelslo/blob/main/docs/runbooks.md#{slo}';
   const dashboard = cfg.defaults.dashboard_url ?? 'http://grafana.local/d/modelslo-oncall?var-namespace={namespace}&var-model={model}';
   const models: Model[] = cfg.models.map((m) => ({
@@ -146,7 +184,7 @@ function toModel(cfg: ConfigFile): Config {
         alerts: s.alerts,
       };
     }),
-    ...(m.drift ? { drift: m.drift } : {}),
+    ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),
     ...(m.canary ? { canary: m.canary } : {}),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
@@ -170,6 +208,7 @@ function toModel(cfg: ConfigFile): Config {
     },
     sidecar: {
       upstreamTimeout: cfg.sidecar.upstream_timeout,
+      traceSampleRatio: cfg.sidecar.trace_sample_ratio,
       capture: {
         bodyLimitBytes: c.body_limit_bytes,
         queueEvents: c.queue_events,

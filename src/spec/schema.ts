@@ -2,6 +2,7 @@
  * The config file's schema (version 1), in zod. Field names are the file's (snake_case); `toModel`
  * in parse.ts maps a valid file to the core's types.
  */
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
 /** Default latency histogram bounds (ms) of the sidecar; configured thresholds are added to these. */
@@ -75,6 +76,35 @@ const capture = z.strictObject({
   redact: z.array(redaction).default([]),
 });
 
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-12-01T02:00:00Z' });
+
+/** Drift tests a feature may name (src/drift/choose.ts). */
+export const DRIFT_TESTS = ['ks', 'chi_square', 'wasserstein', 'psi', 'jensen_shannon', 'hellinger', 'l_infinity'] as const;
+const driftTest = z.enum(DRIFT_TESTS, { error: `must be one of ${DRIFT_TESTS.join(', ')}` });
+const featureKind = z.enum(['numeric', 'categorical'], { error: 'must be numeric or categorical' });
+
+const driftReference = z
+  .strictObject({ file: z.string().min(1).optional(), from: isoTime.optional(), to: isoTime.optional() })
+  .refine((r) => (r.file !== undefined) !== (r.from !== undefined && r.to !== undefined) && (r.from === undefined) === (r.to === undefined), {
+    message: 'needs either file, or from and to (a time range of stored traffic)',
+  });
+
+const drift = z.strictObject({
+  reference: driftReference,
+  window: duration.default('1h'),
+  schedule: z
+    .string()
+    .refine((s) => validCron(s), { error: (iss) => `must be a node-cron expression such as "*/5 * * * *" (5 or 6 fields), got "${String(iss.input)}"` })
+    .default('*/5 * * * *'),
+  features: z
+    .array(z.strictObject({ name: z.string().min(1).refine((n) => n !== 'prediction', 'is reserved for drift.prediction'), kind: featureKind, test: driftTest.optional(), path: z.string().min(1).optional() }))
+    .default([]),
+  prediction: z.strictObject({ path: z.string().min(1), kind: featureKind.default('numeric') }).optional(),
+  drift_share: z.number().min(0).max(1, 'must be between 0 and 1').default(0.5),
+  correction: z.enum(['benjamini-hochberg', 'bonferroni', 'none'], { error: 'must be benjamini-hochberg, bonferroni or none' }).default('benjamini-hochberg'),
+  min_samples: z.number().int().positive('must be a positive integer').default(100),
+});
+
 const model = z.strictObject({
   name: dnsLabel,
   namespace: dnsLabel,
@@ -86,13 +116,12 @@ const model = z.strictObject({
   maintenance: z.array(z.string()).default([]),
   slos: z.array(slo).min(1, 'needs at least one SLO'),
   capture: capture.default({ sample_rate: 1, redact: [] }),
-  drift: z.record(z.string(), z.unknown()).optional(),
+  drift: drift.optional(),
   canary: z.record(z.string(), z.unknown()).optional(),
 });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a time HH:MM');
 const weekday = z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
-const isoTime = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-12-01T02:00:00Z' });
 
 const maintenance = z
   .strictObject({
@@ -139,6 +168,8 @@ const daemon = z.strictObject({
 
 const sidecar = z.strictObject({
   upstream_timeout: duration.default('60s'),
+  // Head sampling of request spans (ParentBased(TraceIdRatioBased)); SLIs come from metrics, not spans.
+  trace_sample_ratio: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0.1),
   capture: z
     .strictObject({
       body_limit_bytes: bytes.default(64 * 1024),

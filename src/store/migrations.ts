@@ -44,6 +44,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX spans_request ON spans (request_id) WHERE request_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Drift checks: one row per feature per run (a run: namespace, model, run_ms, endpoint).
+      CREATE TABLE drift_results (
+        id INTEGER PRIMARY KEY,
+        namespace TEXT NOT NULL, model TEXT NOT NULL, run_ms INTEGER NOT NULL,
+        window_from_ms INTEGER NOT NULL, window_to_ms INTEGER NOT NULL, endpoint TEXT NOT NULL,
+        level TEXT NOT NULL, drift_share REAL NOT NULL,
+        feature TEXT NOT NULL, kind TEXT NOT NULL, test TEXT NOT NULL, feature_level TEXT NOT NULL,
+        score REAL, p_value REAL, adjusted_p_value REAL, threshold REAL NOT NULL,
+        reference_size INTEGER NOT NULL, current_size INTEGER NOT NULL, details TEXT
+      );
+      CREATE INDEX drift_results_run ON drift_results (namespace, model, run_ms);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -103,5 +103,50 @@ export interface MaintenanceStore {
   close(): Promise<void>;
 }
 
+/** The decoded columns of one stored prediction that drift checks read. */
+export interface DriftSample {
+  endpoint: string;
+  timeMs: number;
+  features: unknown[] | null;
+  predictions: unknown[] | null;
+  response: string | Buffer | null;
+}
+
+/** One feature's result of one drift check (a run is the rows sharing runMs and endpoint). */
+export interface DriftResultRecord {
+  namespace: string;
+  model: string;
+  runMs: number;
+  windowFromMs: number;
+  windowToMs: number;
+  /** `default`, `canary` (split when both are in the window) or `all`. */
+  endpoint: string;
+  /** The dataset's level and drift share of the run. */
+  level: string;
+  driftShare: number;
+  feature: string;
+  kind: string;
+  test: string;
+  featureLevel: string;
+  score: number | null;
+  pValue: number | null;
+  adjustedPValue: number | null;
+  /** The drift threshold of the test (a p-value bound for ks/chi_square, else a score bound). */
+  threshold: number;
+  referenceSize: number;
+  currentSize: number;
+  /** JSON of secondary numbers, or the reason of `insufficient`. */
+  details: string | null;
+}
+
+/** Drift checks: the rows they read and the results they keep. */
+export interface DriftStore {
+  /** Stored predictions of a model with time in [fromMs, toMs), oldest first, at most `limit`. */
+  driftSamples(q: { namespace: string; model: string; fromMs: number; toMs: number; limit: number }): Promise<DriftSample[]>;
+  insertDriftResults(rows: readonly DriftResultRecord[]): Promise<void>;
+  /** Results of runs in [fromMs, toMs) (by run time), oldest first; with neither, the latest run's. */
+  driftResults(q: { namespace: string; model: string; fromMs?: number; toMs?: number; limit: number }): Promise<DriftResultRecord[]>;
+}
+
 /** The whole store the daemon is built on. */
-export type Store = IngestStore & QueryStore & MaintenanceStore;
+export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore;

@@ -10,8 +10,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
+import { sqliteDriftStore } from './drift-sql.js';
 import { migrate } from './migrations.js';
-import type { ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
+import type { DriftResultRecord, DriftSample, DriftStore, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
 import { INSERT_EVENT, INSERT_SPAN, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
 
@@ -51,8 +52,10 @@ class SqliteStore implements Store {
   private readonly insertSpan;
   private readonly writeEvents;
   private readonly writeSpans;
+  private readonly drift: DriftStore;
 
   constructor(private readonly db: Database.Database) {
+    this.drift = sqliteDriftStore(db);
     this.insertEvent = db.prepare(INSERT_EVENT);
     this.upsertRequest = db.prepare(UPSERT_REQUEST);
     this.upsertResponse = db.prepare(UPSERT_RESPONSE);
@@ -159,6 +162,18 @@ class SqliteStore implements Store {
         return { payloads, records };
       })(),
     );
+  }
+
+  driftSamples(q: Parameters<DriftStore['driftSamples']>[0]): Promise<DriftSample[]> {
+    return this.drift.driftSamples(q);
+  }
+
+  insertDriftResults(rows: readonly DriftResultRecord[]): Promise<void> {
+    return this.drift.insertDriftResults(rows);
+  }
+
+  driftResults(q: Parameters<DriftStore['driftResults']>[0]): Promise<DriftResultRecord[]> {
+    return this.drift.driftResults(q);
   }
 
   ready(): boolean {

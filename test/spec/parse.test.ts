@@ -121,4 +121,64 @@ describe('parseConfig', () => {
   it('reports a missing models list', () => {
     expect(issuesOf('alerting: {}\n')).toEqual(['bad.yaml:1:1: models: is required']);
   });
+  describe('drift section', () => {
+    const slo = '      - { name: a, objective: 99, sli: { availability: {} } }';
+    const col = (text: string, token: string, lineNeedle = token): string => {
+      const line = lineOf(text, lineNeedle);
+      return `${line}:${(text.split('\n')[line - 1] ?? '').indexOf(token) + 1}`;
+    };
+    const withDrift = (drift: string[]): string => oneModelText({ extra: ['    drift:', ...drift.map((l) => `      ${l}`)].join('\n'), slos: slo });
+
+    it('maps the example to typed settings with defaults, the reference resolved against the config file', () => {
+      const fraud = mustParse(exampleText(), 'examples/modelslo.yaml').models[0];
+      expect(fraud?.drift).toEqual({
+        reference: { kind: 'file', file: 'data/fraud-reference.jsonl', path: 'examples/data/fraud-reference.jsonl' },
+        window: '1h',
+        schedule: '*/5 * * * *',
+        features: [{ name: 'amount', kind: 'numeric' }, { name: 'country', kind: 'categorical' }],
+        prediction: { path: 'outputs[0].data[0]', kind: 'numeric' },
+        driftShare: 0.5,
+        correction: 'benjamini-hochberg',
+        minSamples: 100,
+      });
+    });
+
+    it('takes a time range of stored traffic, a seconds cron, a test and a path per feature', () => {
+      const cfg = mustParse(withDrift(['reference: { from: "2026-01-01T00:00:00Z", to: "2026-01-08T00:00:00Z" }', 'schedule: "*/10 * * * * *"', 'window: 30m', 'min_samples: 20', 'features: [{ name: amount, kind: numeric, test: psi, path: "x[0]" }]']));
+      expect(cfg.models[0]?.drift).toMatchObject({
+        reference: { kind: 'range', fromMs: Date.parse('2026-01-01T00:00:00Z'), toMs: Date.parse('2026-01-08T00:00:00Z') },
+        schedule: '*/10 * * * * *',
+        window: '30m',
+        minSamples: 20,
+        features: [{ name: 'amount', kind: 'numeric', test: 'psi', path: 'x[0]' }],
+      });
+      expect(cfg.models[0]?.drift?.prediction).toBeUndefined();
+    });
+
+    it('names file, line, column and field of a bad cron expression', () => {
+      const text = withDrift(['reference: { file: ref.jsonl }', 'schedule: "every five minutes"', 'features: [{ name: amount, kind: numeric }]']);
+      expect(issuesOf(text)).toEqual([`bad.yaml:${col(text, '"every')}: models[0].drift.schedule: must be a node-cron expression such as "*/5 * * * *" (5 or 6 fields), got "every five minutes"`]);
+    });
+
+    it('names file, line, column and field of an unknown test, and of a test that does not fit the kind', () => {
+      const text = withDrift(['reference: { file: ref.jsonl }', 'features:', '  - { name: amount, kind: numeric, test: t_test }', '  - { name: country, kind: categorical, test: ks }']);
+      expect(issuesOf(text)).toEqual([`bad.yaml:${col(text, 't_test')}: models[0].drift.features[0].test: must be one of ks, chi_square, wasserstein, psi, jensen_shannon, hellinger, l_infinity`]);
+      const fixed = text.replace('t_test', 'ks');
+      expect(issuesOf(fixed)).toEqual([`bad.yaml:${col(fixed, 'ks }', 'country')}: models[0].drift.features[1].test: ks does not apply to categorical features (use one of chi_square, psi, jensen_shannon, hellinger, l_infinity)`]);
+    });
+
+    it.each([
+      ['neither file nor range', ['reference: {}', 'features: [{ name: a, kind: numeric }]'], 'models[0].drift.reference: needs either file, or from and to (a time range of stored traffic)'],
+      ['a range ending before it starts', ['reference: { from: "2026-01-02T00:00:00Z", to: "2026-01-01T00:00:00Z" }', 'features: [{ name: a, kind: numeric }]'], 'models[0].drift.reference.to: must be after from (2026-01-02T00:00:00Z)'],
+      ['no features and no prediction', ['reference: { file: r.csv }'], 'models[0].drift.features: needs at least one feature (or drift.prediction)'],
+      ['a duplicate feature', ['reference: { file: r.csv }', 'features: [{ name: a, kind: numeric }, { name: a, kind: numeric }]'], 'models[0].drift.features[1].name: duplicate feature "a" (also features[0])'],
+      ['a bad window', ['reference: { file: r.csv }', 'window: hourly', 'features: [{ name: a, kind: numeric }]'], 'models[0].drift.window: must be a Prometheus duration such as 10m'],
+      ['a bad kind', ['reference: { file: r.csv }', 'features: [{ name: a, kind: text }]'], 'models[0].drift.features[0].kind: must be numeric or categorical'],
+    ])('rejects %s', (_name, drift, message) => {
+      const issues = issuesOf(withDrift(drift));
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(/^bad\.yaml:\d+:\d+: /);
+      expect(issues[0]).toContain(message);
+    });
+  });
 });
