@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitError } from './errors.js';
 import { registerGenerate } from './generate.js';
 import { registerDaemon } from './daemon.js';
+import { registerDemo } from './demo.js';
 import { registerDrift } from './drift.js';
 import { registerSidecar } from './sidecar.js';
 import { registerValidate } from './validate.js';
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .addHelpText('after', '\nExit codes: 0 success, 1 invalid config (or, for drift, drift found), 2 usage or I/O error.');
+  registerDemo(program);
   registerGenerate(program);
   registerValidate(program);
   registerDaemon(program);
