@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { startDaemon, type RunningDaemon } from '../daemon/daemon.js';
 import { startModelServer } from '../demo/model-server.js';
+import { mulberry32 } from '../demo/prng.js';
 import { createLogger } from '../ops/logger.js';
 import { renderArtifacts } from '../render/files.js';
 import { generateArtifacts } from '../rules/generate.js';
@@ -27,16 +28,6 @@ const NS = 'payments';
 const MODEL = 'fraud-detector';
 const COUNTRIES: Array<[string, number]> = [['NL', 0.4], ['DE', 0.3], ['FR', 0.2], ['US', 0.1]];
 
-/** A seeded PRNG (mulberry32): the demo sends the same traffic every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Phase {
   name: string;
@@ -116,7 +107,7 @@ export async function runDemo(opts: { config: string; out: string }, progress: (
     { log },
   );
   try {
-    const rnd = prng(20261125);
+    const rnd = mulberry32(20261125); // the same traffic every run
     const sent: number[] = [];
     for (const [i, phase] of PHASES.entries()) {
       progress(`[3/5] phase ${i + 1}/${PHASES.length}: ${phase.name} (${phase.requests} requests through the sidecar)`);

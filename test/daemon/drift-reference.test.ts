@@ -12,19 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { TEST_TOKEN } from '../support/daemon.js';
 import { BATCH_TYPE, sidecarEvent } from '../support/events.js';
+import { mulberry32 } from '../../src/demo/prng.js';
 import { mustParse } from '../support/fixtures.js';
 import { freePort } from '../support/free-port.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Row {
   amount: number;

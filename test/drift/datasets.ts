@@ -1,16 +1,8 @@
 /** Seeded generated data sets for the scipy comparisons: sizes, ties, shifts, constant columns. */
+import { mulberry32 } from '../../src/demo/prng.js';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** n normal draws (Box–Muller) with mean mu and sd sigma, optionally rounded to `digits` (ties). */
 export function normals(seed: number, n: number, mu = 0, sigma = 1, digits?: number): number[] {

@@ -11,6 +11,7 @@ import { renderYaml } from '../../src/render/yaml.js';
 import { alertThreshold, budgetRemaining, burnAlertActive, burnRate, errorBudget, objectiveRatio } from '../../src/slo/budget.js';
 import { BURN_WINDOWS, burnFactor, durationSeconds, recordedWindows } from '../../src/slo/burn-windows.js';
 import { sumRate, type Sample } from '../../src/slo/prom-rate.js';
+import { mulberry32 } from '../../src/demo/prng.js';
 import { parseConfig } from '../../src/spec/parse.js';
 import { startPrometheus, type PrometheusServer, type VectorSample } from '../support/prometheus.js';
 
@@ -55,17 +56,7 @@ interface Series {
   samples: Sample[];
 }
 
-/** A small deterministic PRNG (mulberry32), so every run writes the same counts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** An episode of elevated errors (or slow requests), in minutes before the last sample. */
 interface Episode {
