@@ -47,6 +47,19 @@ export function budgetThresholds(): ThresholdsConfigBuilder {
   return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
 }
 
+/** A multi-select variable over a label's values (`.*` for all), refreshed with the time range. */
+export function labelVariable(name: string, label: string, labelValues: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCE)
+    .query(labelValues)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*');
+}
+
 /** A new dashboard with the shared variables. */
 export function baseDashboard(uid: string, title: string, description: string): DashboardBuilder {
   const sliSeries = RULE_NAMES.objective;
@@ -59,28 +72,8 @@ export function baseDashboard(uid: string, title: string, description: string): 
     .time({ from: 'now-24h', to: 'now' })
     .refresh('1m')
     .withVariable(new DatasourceVariableBuilder('datasource').label('Prometheus').type('prometheus'))
-    .withVariable(
-      new QueryVariableBuilder('namespace')
-        .label('Namespace')
-        .datasource(DATASOURCE)
-        .query(`label_values(${sliSeries}, namespace)`)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
-    )
-    .withVariable(
-      new QueryVariableBuilder('model')
-        .label('Model')
-        .datasource(DATASOURCE)
-        .query(`label_values(${sliSeries}{namespace=~"$namespace"}, model)`)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
-    )
+    .withVariable(labelVariable('namespace', 'Namespace', `label_values(${sliSeries}, namespace)`))
+    .withVariable(labelVariable('model', 'Model', `label_values(${sliSeries}{namespace=~"$namespace"}, model)`))
     .withVariable(
       new CustomVariableBuilder('slo_window')
         .label('SLO window')

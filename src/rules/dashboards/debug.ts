@@ -1,9 +1,9 @@
 /** Debug dashboard: latency heatmap, revisions, drift per feature, payloads, event-loop lag, traces. */
-import { DashboardLinkBuilder, DashboardLinkType, QueryVariableBuilder, VariableRefresh, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardLinkBuilder, DashboardLinkType, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as Heatmap } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PanelBuilder as Text, TextMode } from '@grafana/grafana-foundation-sdk/text';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import { baseDashboard, DATASOURCE, Grid, MODEL_FILTER, query } from './common.js';
+import { baseDashboard, Grid, labelVariable, MODEL_FILTER, query } from './common.js';
 
 const F = `${MODEL_FILTER},revision=~"$revision"`;
 
@@ -11,16 +11,7 @@ const F = `${MODEL_FILTER},revision=~"$revision"`;
 export function debugDashboard(): Dashboard {
   const g = new Grid();
   return baseDashboard('modelslo-debug', 'modelslo / Debug', 'One model in depth: latency, revisions, drift, payloads, traces')
-    .withVariable(
-      new QueryVariableBuilder('revision')
-        .label('Revision')
-        .datasource(DATASOURCE)
-        .query(`label_values(modelslo_requests_total{${MODEL_FILTER}}, revision)`)
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
-    )
+    .withVariable(labelVariable('revision', 'Revision', `label_values(modelslo_requests_total{${MODEL_FILTER}}, revision)`))
     .link(new DashboardLinkBuilder('Traces').type(DashboardLinkType.Link).url('/explore?left={"queries":[{"query":"{resource.service.name=\\"modelslo-sidecar\\"}"}]}').targetBlank(true))
     .withPanel(
       new Heatmap()
