@@ -3,7 +3,9 @@
  *   D   direct to the model server (test/support/model-server.ts, V2 infer);
  *   P0  a null proxy on the sidecar's HTTP stack (node:http server + undici Pool), no metrics, no capture;
  *   N   a naive proxy: node:http server, http.request + pipe;
- *   S   the sidecar with capture on (sample rate 1, shipping to a receiver) and tracing on.
+ *   S   the sidecar with capture on (sample rate 1, shipping to a receiver) and tracing on at its
+ *       default head-sampling ratio (sidecar.trace_sample_ratio 0.1; traceparent always propagated).
+ * S's CPU includes its capture worker thread (/proc/<pid>/stat counts every thread of the process).
  * Measured: latency at a fixed 1,000 rps (µs resolution, hdr-histogram-js; from actual send, so it is
  * not corrected for coordinated omission), saturation throughput (autocannon, 32 connections), CPU of
  * the proxy process per 1,000 rps (from /proc), and S's RSS over a soak. Median of 5 interleaved runs.
@@ -213,7 +215,7 @@ export async function run(progress: (message: string) => void): Promise<string> 
         row('D', 'direct to the model server'),
         row('P0', 'null proxy, same HTTP stack (node:http + undici)'),
         row('N', 'naive proxy (http.request + pipe)'),
-        row('S', 'sidecar, capture + metrics + tracing on'),
+        row('S', 'sidecar, capture + metrics + tracing (sampled 0.1)'),
       ]),
       '',
       table([

@@ -21,6 +21,7 @@ interface SidecarFlags {
   config?: string;
   tokenFile?: string;
   otlpEndpoint?: string;
+  traceSampleRatio?: string;
   readyPath: string;
   tracing: boolean;
 }
@@ -51,7 +52,7 @@ export async function sidecarOptions(flags: SidecarFlags): Promise<SidecarOption
   try {
     token = readSecret(flags.tokenFile, 'MODELSLO_TOKEN');
     return resolveOptions(
-      { upstream: flags.upstream, listen, daemon: flags.daemon, otlpEndpoint: flags.otlpEndpoint, model: flags.model, namespace: flags.namespace, revision: flags.revision, endpoint: flags.endpoint, token, readyPath: flags.readyPath },
+      { upstream: flags.upstream, listen, daemon: flags.daemon, otlpEndpoint: flags.otlpEndpoint, traceSampleRatio: flags.traceSampleRatio === undefined ? undefined : flags.traceSampleRatio.trim() === '' ? Number.NaN : Number(flags.traceSampleRatio), model: flags.model, namespace: flags.namespace, revision: flags.revision, endpoint: flags.endpoint, token, readyPath: flags.readyPath },
       config,
     );
   } catch (err) {
@@ -74,6 +75,7 @@ export function registerSidecar(program: Command): void {
     .option('-c, --config <file>', 'config file (optional: without it, defaults)')
     .option('--token-file <file>', 'file holding the daemon bearer token (else MODELSLO_TOKEN)')
     .option('--otlp-endpoint <url>', 'OTLP/HTTP traces URL (default {daemon}/v1/traces)')
+    .option('--trace-sample-ratio <r>', 'share of request spans recorded, 0..1 (default: sidecar.trace_sample_ratio, else 0.1); a sampled incoming traceparent is always followed')
     .option('--ready-path <path>', 'predictor path /readyz probes', '/v2/health/ready')
     .option('--no-tracing', 'do not export spans')
     .addHelpText('after', ENV_HELP)

@@ -95,10 +95,10 @@ export class SidecarMetrics {
     c.inc();
   }
 
-  /** Counts a captured body: its captured bytes, and whether it was cut at the limit. */
-  payload(direction: 'request' | 'response', bytes: number, truncated: boolean): void {
-    this.payloadBytes.labels(direction).inc(bytes);
-    if (truncated) this.truncated.labels(direction).inc();
+  /** Counts captured bodies of one direction: their captured bytes, and how many were cut at the limit. */
+  payload(direction: 'request' | 'response', bytes: number, truncated: number): void {
+    if (bytes > 0) this.payloadBytes.labels(direction).inc(bytes);
+    if (truncated > 0) this.truncated.labels(direction).inc(truncated);
   }
 
   /** Counts `n` events with an outcome. */

@@ -19,6 +19,8 @@ export interface SidecarOptions {
   daemon: string;
   /** OTLP/HTTP traces endpoint; default `{daemon}/v1/traces`. */
   otlpEndpoint: string;
+  /** Head-sampling ratio of request spans (root spans; a sampled parent is always followed). */
+  traceSampleRatio: number;
   token: string | undefined;
   /** The model of paths that name none (and of metrics on them); from --model or K_SERVICE. */
   defaultModel: string;
@@ -51,6 +53,7 @@ export interface SidecarOptions {
 /** Defaults of the `sidecar` config section (the schema's defaults). */
 export const DEFAULT_SIDECAR_SETTINGS: SidecarSettings = {
   upstreamTimeout: '60s',
+  traceSampleRatio: 0.1,
   capture: { bodyLimitBytes: 64 * 1024, queueEvents: 10_000, batchEvents: 500, batchInterval: '1s', spoolDir: './.modelslo/spool', spoolBytes: 256 * 1024 * 1024 },
 };
 
@@ -63,6 +66,7 @@ export interface SidecarInputs {
   listen: { host: string; port: number };
   daemon: string;
   otlpEndpoint?: string;
+  traceSampleRatio?: number;
   model?: string;
   namespace?: string;
   revision?: string;
@@ -81,6 +85,11 @@ function baseUrl(text: string, flag: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${flag} must be http or https, got "${url.protocol}"`);
   return url.href.replace(/\/+$/, '');
+}
+
+function sampleRatio(r: number): number {
+  if (!(r >= 0 && r <= 1)) throw new Error(`--trace-sample-ratio must be a number in [0, 1], got "${r}"`);
+  return r;
 }
 
 /** Model name from Knative's K_SERVICE (`<isvc>-predictor` or older `<isvc>-predictor-default`). */
@@ -118,6 +127,7 @@ export function resolveOptions(inputs: SidecarInputs, config: Config | undefined
     port: inputs.listen.port,
     daemon,
     otlpEndpoint: inputs.otlpEndpoint === undefined ? `${daemon}/v1/traces` : baseUrl(inputs.otlpEndpoint, '--otlp-endpoint'),
+    traceSampleRatio: sampleRatio(inputs.traceSampleRatio ?? settings.traceSampleRatio),
     token: inputs.token,
     defaultModel,
     namespace,

@@ -7,7 +7,7 @@
  */
 import { Pool } from 'undici';
 import type { Logger } from '../ops/logger.js';
-import type { SidecarMetrics } from './metrics.js';
+import type { CaptureOutcome } from './metrics.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 /** How the shipper reaches the daemon and how it retries. */
@@ -15,7 +15,8 @@ export interface ShipperConfig {
   daemon: string;
   token: string | undefined;
   spool: Spool;
-  metrics: SidecarMetrics;
+  /** Where outcome counts go (the sidecar's metrics, through the capture worker's messages). */
+  metrics: { capture(outcome: CaptureOutcome, n?: number): void };
   log: Logger;
   timeoutMs: number;
   retries: number;

@@ -1,16 +1,14 @@
-/** The sidecar process's composition root: proxy server, metrics, capture worker, spool, shipper, tracer. */
+/** The sidecar process's composition root: proxy server, metrics, tracer, and the capture worker thread (events, spool, shipper). */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { silentLogger, type Logger } from '../ops/logger.js';
+import { pack } from './capture-batch.js';
 import { CaptureQueue, type RawExchange } from './capture-queue.js';
-import { toEvents, type EventContext } from './events.js';
+import { CaptureWorker } from './capture-thread.js';
 import { SidecarMetrics } from './metrics.js';
 import type { SidecarOptions } from './options.js';
 import { proxyRequest } from './proxy.js';
-import { compileRedactions, type CompiledRedaction } from './redact.js';
-import { Shipper } from './shipper.js';
-import { Spool } from './spool.js';
 import { createTracer, type RequestTracer } from './tracing.js';
 
 /** A running sidecar. */
@@ -18,9 +16,9 @@ export interface Sidecar {
   url: string;
   port: number;
   metrics: SidecarMetrics;
-  /** Exchanges waiting in memory. */
+  /** Exchanges waiting in memory on the request thread. */
   queueLength(): number;
-  /** Batches everything queued now (tests and shutdown). */
+  /** Posts everything queued now to the capture worker (tests and shutdown); it is shipped or spooled from there. */
   flushQueue(): void;
   /** Stops accepting, drains in-flight requests, flushes the capture queue (delivering or spooling), stops. */
   close(drainMs?: number): Promise<void>;
@@ -37,41 +35,33 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
   const log = ports.log ?? silentLogger();
   const queue = new CaptureQueue(Math.max(1, Math.floor(opts.capture.queueEvents / 2)));
   const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => queue.length * 2);
-  const spool = await Spool.open(opts.capture.spoolDir, opts.capture.spoolBytes);
-  if (spool.length > 0) log.info({ batches: spool.length, bytes: spool.bytes }, 'capture spool holds batches from an earlier run: replaying');
-  const shipper = new Shipper({ daemon: opts.daemon, token: opts.token, spool, metrics, log, ...opts.ship });
-  shipper.resume();
+  const capture = await CaptureWorker.start(opts, metrics, log);
   const upstream = new URL(opts.upstream);
   const pool = new Pool(upstream.origin, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: opts.upstreamTimeoutMs, bodyTimeout: opts.upstreamTimeoutMs });
-  const tracer: RequestTracer | undefined = ports.tracing === false ? undefined : createTracer(opts.otlpEndpoint, opts.token, { 'k8s.namespace.name': opts.namespace, 'modelslo.revision': opts.revision });
-
-  const rules = new Map<string, CompiledRedaction[]>();
-  for (const [name, capture] of opts.models) rules.set(name, compileRedactions(capture.redact));
-  const fallbackRules = compileRedactions(opts.fallbackCapture.redact);
-  const ctx: EventContext = { namespace: opts.namespace, revision: opts.revision, endpoint: opts.endpoint, redactKey: opts.redactKey, rulesOf: (m) => rules.get(m) ?? fallbackRules };
+  const tracer: RequestTracer | undefined =
+    ports.tracing === false ? undefined : createTracer(opts.otlpEndpoint, opts.token, { 'k8s.namespace.name': opts.namespace, 'modelslo.revision': opts.revision }, opts.traceSampleRatio);
 
   const perBatch = Math.max(1, Math.floor(opts.capture.batchEvents / 2));
-  /** Off the request path: raw exchanges → redacted CloudEvents → one serialized batch → shipper. */
+  /**
+   * Still on the request thread, but per batch, not per request: count the captured bytes, copy the
+   * bodies into one buffer and post it to the capture worker, which does the rest.
+   */
   const work = (): void => {
     const taken = queue.take(perBatch);
     if (taken.length === 0) return;
-    const events = [];
-    let redacted = 0;
+    let requestBytes = 0;
+    let responseBytes = 0;
+    let requestTruncated = 0;
+    let responseTruncated = 0;
     for (const x of taken) {
-      metrics.payload('request', x.requestChunks.reduce((n, c) => n + c.length, 0), x.requestTruncated);
-      metrics.payload('response', x.responseChunks.reduce((n, c) => n + c.length, 0), x.responseTruncated);
-      try {
-        for (const e of toEvents(x, ctx)) {
-          if (e.modelsloredacted !== undefined) redacted += 1;
-          events.push(e);
-        }
-      } catch (err) {
-        metrics.capture('dropped', 2);
-        log.error({ err, id: x.id }, 'could not build capture events: dropped');
-      }
+      for (const c of x.requestChunks) requestBytes += c.length;
+      for (const c of x.responseChunks) responseBytes += c.length;
+      if (x.requestTruncated) requestTruncated += 1;
+      if (x.responseTruncated) responseTruncated += 1;
     }
-    metrics.capture('redacted', redacted);
-    if (events.length > 0) shipper.submit(JSON.stringify(events), events.length);
+    metrics.payload('request', requestBytes, requestTruncated);
+    metrics.payload('response', responseBytes, responseTruncated);
+    capture.submit(pack(taken));
     if (queue.length >= perBatch) schedule();
   };
   let scheduled = false;
@@ -124,10 +114,17 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
   };
 
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`cannot listen on ${opts.host}:${opts.port}`, { cause: err })));
-    server.listen(opts.port, opts.host, resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`cannot listen on ${opts.host}:${opts.port}`, { cause: err })));
+      server.listen(opts.port, opts.host, resolve);
+    });
+  } catch (err) {
+    await capture.close(0);
+    await tracer?.shutdown();
+    await pool.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
   log.info({ listen: `${opts.host}:${port}`, upstream: opts.upstream, daemon: opts.daemon, namespace: opts.namespace, revision: opts.revision }, 'sidecar listening');
@@ -152,10 +149,10 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
       }
       clearInterval(timer);
       flushQueue();
-      await shipper.close(drainMs);
+      await capture.close(drainMs);
       await tracer?.shutdown();
       await pool.close();
-      log.info({ shipped: await metrics.captured('shipped'), spooled: await metrics.captured('spooled'), dropped: await metrics.captured('dropped'), spoolBatches: spool.length }, 'sidecar stopped');
+      log.info({ shipped: await metrics.captured('shipped'), spooled: await metrics.captured('spooled'), dropped: await metrics.captured('dropped') }, 'sidecar stopped');
     },
   };
 }

@@ -17,6 +17,8 @@ export function testOptions(upstream: string, daemon: string, spoolDir: string, 
   const opts = resolveOptions({ upstream, daemon, listen: { host: '127.0.0.1', port: 0 }, namespace: 'payments', revision: 'fraud-detector-predictor-00001', token: 'test-token', redactKey: Buffer.from('test-key') }, config, {});
   opts.capture.spoolDir = spoolDir;
   opts.capture.batchIntervalMs = 100;
+  // Every span recorded: the tests check spans of unsampled requests too (production default: 0.1).
+  opts.traceSampleRatio = 1;
   opts.ship = { timeoutMs: 30_000, retries: 1, backoffBaseMs: 50, backoffMaxMs: 500 };
   tweak(opts);
   return opts;

@@ -1,0 +1,107 @@
+/**
+ * The capture worker thread: everything capture does after the request path, off the proxy's event
+ * loop. It takes packed batches of raw exchanges, builds redacted CloudEvents, serializes each batch
+ * and hands it to the shipper (daemon, else spool). It posts metric increments back to the sidecar
+ * thread, which owns the Prometheus registry, and answers flush and close requests.
+ * Started by sidecar.ts with `CaptureWorkerInit` as workerData; the protocol is `ToWorker`/`FromWorker`.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Redaction } from '../model/types.js';
+import { createLogger, silentLogger } from '../ops/logger.js';
+import { unpack, type PackedBatch } from './capture-batch.js';
+import { toEvents, type CaptureEvent, type EventContext } from './events.js';
+import type { CaptureOutcome } from './metrics.js';
+import { compileRedactions } from './redact.js';
+import { Shipper, type ShipperConfig } from './shipper.js';
+import { Spool } from './spool.js';
+
+/** What the worker is started with (structured-cloned). */
+export interface CaptureWorkerInit {
+  namespace: string;
+  revision: string;
+  endpoint: string;
+  redactKey: Uint8Array;
+  rules: Array<[string, Redaction[]]>;
+  fallbackRules: Redaction[];
+  daemon: string;
+  token: string | undefined;
+  ship: Pick<ShipperConfig, 'timeoutMs' | 'retries' | 'backoffBaseMs' | 'backoffMaxMs'>;
+  spoolDir: string;
+  spoolBytes: number;
+  logLevel: string;
+}
+
+/** Messages to the worker, handled in order (so `close` comes after every batch posted before it); `seq` is echoed by `done`. */
+export type ToWorker = ({ kind: 'batch' } & PackedBatch) | { kind: 'close'; seq: number; deadlineMs: number };
+
+/** Messages from the worker. */
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'failed'; message: string; cause: string | undefined }
+  | { kind: 'count'; outcome: CaptureOutcome; n: number }
+  | { kind: 'done'; seq: number };
+
+async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
+  const post = (m: FromWorker): void => port.postMessage(m);
+  const log = init.logLevel === 'silent' ? silentLogger() : createLogger('sidecar', init.logLevel);
+  const counts = { capture: (outcome: CaptureOutcome, n = 1): void => (n > 0 ? post({ kind: 'count', outcome, n }) : undefined) };
+  let spool: Spool;
+  try {
+    spool = await Spool.open(init.spoolDir, init.spoolBytes);
+  } catch (err) {
+    post({ kind: 'failed', message: (err as Error).message, cause: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : undefined });
+    port.close();
+    return;
+  }
+  if (spool.length > 0) log.info({ batches: spool.length, bytes: spool.bytes }, 'capture spool holds batches from an earlier run: replaying');
+  const shipper = new Shipper({ daemon: init.daemon, token: init.token, spool, metrics: counts, log, ...init.ship });
+  shipper.resume();
+
+  const rules = new Map(init.rules.map(([name, r]) => [name, compileRedactions(r)]));
+  const fallback = compileRedactions(init.fallbackRules);
+  const ctx: EventContext = {
+    namespace: init.namespace,
+    revision: init.revision,
+    endpoint: init.endpoint,
+    redactKey: Buffer.from(init.redactKey.buffer, init.redactKey.byteOffset, init.redactKey.byteLength),
+    rulesOf: (m) => rules.get(m) ?? fallback,
+  };
+
+  /** Raw exchanges → redacted CloudEvents → one serialized batch → shipper. */
+  const build = (batch: PackedBatch): void => {
+    const events: CaptureEvent[] = [];
+    let redacted = 0;
+    let dropped = 0;
+    for (const x of unpack(batch)) {
+      try {
+        for (const e of toEvents(x, ctx)) {
+          if (e.modelsloredacted !== undefined) redacted += 1;
+          events.push(e);
+        }
+      } catch (err) {
+        dropped += 2;
+        log.error({ err, id: x.id }, 'could not build capture events: dropped');
+      }
+    }
+    counts.capture('dropped', dropped);
+    counts.capture('redacted', redacted);
+    if (events.length > 0) shipper.submit(JSON.stringify(events), events.length);
+  };
+
+  port.on('message', (m: ToWorker) => {
+    if (m.kind === 'batch') build(m);
+    else {
+      shipper.close(m.deadlineMs).then(
+        () => post({ kind: 'done', seq: m.seq }),
+        (err: unknown) => {
+          log.error({ err }, 'capture shipper did not close cleanly');
+          post({ kind: 'done', seq: m.seq });
+        },
+      );
+    }
+  });
+  post({ kind: 'ready' });
+}
+
+if (parentPort === null) throw new Error('capture-worker.ts runs in a worker thread (started by the sidecar)');
+await run(parentPort, workerData as CaptureWorkerInit);
