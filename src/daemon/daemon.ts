@@ -2,12 +2,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
 import { AlertmanagerClient, type AlertSink } from '../alerting/alertmanager-client.js';
 import type { Config } from '../model/types.js';
 import { parseListen } from '../ops/listen.js';
 import { silentLogger } from '../ops/logger.js';
 import type { Store } from '../store/port.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
 import { createApp } from './app.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
@@ -36,13 +37,32 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-/** Opens the store (migrations applied) and listens. */
+/** Exports the writer's group commit: transactions (one WAL fsync each) and the write requests they held. */
+function writerMetrics(metrics: DaemonMetrics, store: SqliteStore): void {
+  const counter = (name: string, help: string, value: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
+  };
+  counter('modelslo_store_write_transactions_total', 'Write transactions committed (or rolled back) by the store writer; each is one WAL fsync and holds one or more write requests (group commit).', () => store.writerStats().commits);
+  counter('modelslo_store_write_requests_total', 'Write requests (ingest batches, span exports, drift results, upkeep) run by the store writer, each in its own savepoint.', () => store.writerStats().requests);
+}
+
+/** Opens the store (migrations applied, writer thread started) and listens. */
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const log = opts.log ?? silentLogger();
   const dbFile = opts.db ?? opts.config.daemon.db;
   const { host, port } = parseListen(opts.listen ?? opts.config.daemon.listen);
-  const store = openSqliteStore(dbFile);
+  // Migrations are applied and the writer thread is running before anything listens (/readyz).
+  const store = await openSqliteStore(dbFile);
   const metrics = createMetrics();
+  writerMetrics(metrics, store);
   const hasDrift = opts.config.models.some((m) => m.drift !== undefined);
   const sink =
     opts.alertSink !== undefined ? opts.alertSink
@@ -79,7 +99,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         stopJobs();
         await drift.close();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // A keep-alive connection whose request was in flight turns idle only after its (committed)
+          // answer; close those as they turn idle, or close() would wait for the client's keep-alive.
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          server.close(() => (clearInterval(sweep), resolve()));
           server.closeIdleConnections();
         });
         metrics.stop();

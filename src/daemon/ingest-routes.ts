@@ -1,4 +1,4 @@
-/** POST /, /v1/events (CloudEvents) and /v1/traces (OTLP/HTTP): decode, then one store transaction, then 2xx. */
+/** POST /, /v1/events (CloudEvents) and /v1/traces (OTLP/HTTP): decode, then one store write (committed by the writer thread), then 2xx. */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { decodeBatch, decodeBinary, decodeStructured } from '../ingest/cloudevents.js';
@@ -14,6 +14,23 @@ export interface IngestDeps {
   metrics: DaemonMetrics;
   log: Logger;
   limits: DecodeLimits;
+}
+
+/** Bodies from this size on are decoded one per turn of the event loop (a 500-event batch takes milliseconds). */
+const LARGE_BODY_BYTES = 64 * 1024;
+
+let lastTurn: Promise<void> = Promise.resolve();
+
+/**
+ * Waits for this request's own turn of the event loop: large bodies are decoded one per turn, so
+ * timers and I/O (other requests, commit acknowledgements) run between them instead of after a run
+ * of back-to-back decodes of every batch that arrived together.
+ */
+function ownTurn(req: Request): Promise<void> {
+  if (bodyOf(req).length < LARGE_BODY_BYTES) return Promise.resolve();
+  const turn = lastTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  lastTurn = turn;
+  return turn;
 }
 
 function bodyOf(req: Request): Buffer {
@@ -61,6 +78,7 @@ async function store<T>(deps: IngestDeps, res: Response, route: string, kind: st
 export function eventsHandler(deps: IngestDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const route = req.path;
+    await ownTurn(req);
     const decoded = decodeEvents(req, deps.limits);
     if (decoded === null) {
       reject(res, deps, route, 'event', 415, `content-type "${mediaType(req)}" is not a CloudEvent: send binary mode (ce-* headers), application/cloudevents+json or application/cloudevents-batch+json`);
@@ -81,6 +99,7 @@ export function tracesHandler(deps: IngestDeps) {
     const type = mediaType(req);
     const proto = type === 'application/x-protobuf' || type === 'application/protobuf';
     if (!proto && type !== 'application/json') return reject(res, deps, route, 'span', 415, `content-type "${type}": OTLP/HTTP needs application/json or application/x-protobuf`);
+    await ownTurn(req);
     const decoded: Decoded<SpanRecord[]> = proto ? decodeOtlpProto(bodyOf(req)) : decodeOtlpJson(bodyOf(req), deps.limits.jsonDepth);
     if (!decoded.ok) return reject(res, deps, route, 'span', 400, decoded.error);
     if (decoded.value.length === 0) return reject(res, deps, route, 'span', 400, 'resourceSpans: the request holds no spans');

@@ -1,6 +1,9 @@
-/** SQLite statements of the DriftStore part of the port (drift samples and results). */
+/** SQLite reads of the DriftStore part of the port (drift samples and results); the writes are in group-commit.ts. */
 import type Database from 'better-sqlite3';
 import type { DriftResultRecord, DriftSample, DriftStore } from './port.js';
+
+/** The reads of the DriftStore port. */
+export type DriftReads = Pick<DriftStore, 'driftSamples' | 'driftResults'>;
 
 interface ResultRow {
   namespace: string;
@@ -48,15 +51,8 @@ const fromRow = (r: ResultRow): DriftResultRecord => ({
 
 const parseList = (text: string | null): unknown[] | null => (text === null ? null : (JSON.parse(text) as unknown[]));
 
-/** The DriftStore methods over one connection. */
-export function sqliteDriftStore(db: Database.Database): DriftStore {
-  const insert = db.prepare(
-    `INSERT INTO drift_results (namespace, model, run_ms, window_from_ms, window_to_ms, endpoint, level, drift_share, feature, kind, test, feature_level, score, p_value, adjusted_p_value, threshold, reference_size, current_size, details)
-     VALUES (@namespace, @model, @runMs, @windowFromMs, @windowToMs, @endpoint, @level, @driftShare, @feature, @kind, @test, @featureLevel, @score, @pValue, @adjustedPValue, @threshold, @referenceSize, @currentSize, @details)`,
-  );
-  const insertAll = db.transaction((rows: readonly DriftResultRecord[]) => {
-    for (const r of rows) insert.run(r);
-  });
+/** The DriftStore reads over one (query-only) connection. */
+export function sqliteDriftReads(db: Database.Database): DriftReads {
   const samples = db.prepare(
     `SELECT endpoint, time_ms, features, outputs, response_payload FROM predictions
      WHERE namespace = @ns AND model = @model AND time_ms >= @from AND time_ms < @to AND (features IS NOT NULL OR outputs IS NOT NULL)
@@ -73,9 +69,6 @@ export function sqliteDriftStore(db: Database.Database): DriftStore {
         const rows = samples.all({ ns: q.namespace, model: q.model, from: q.fromMs, to: q.toMs, limit: q.limit }) as Row[];
         resolve(rows.map((r): DriftSample => ({ endpoint: r.endpoint, timeMs: r.time_ms, features: parseList(r.features), predictions: parseList(r.outputs), response: r.response_payload })));
       });
-    },
-    insertDriftResults(rows) {
-      return new Promise((resolve) => resolve(insertAll(rows)));
     },
     driftResults(q) {
       return new Promise((resolve) => {

@@ -1,33 +1,38 @@
 /**
  * The SQLite adapter of the Store port (better-sqlite3 12, one file, WAL).
  *
- * Durability: "acknowledged means durable". WAL with `synchronous = FULL` syncs the WAL on every
- * commit, so a committed batch survives a process kill and a power loss; `NORMAL` in WAL mode
- * survives a process crash but may lose the last commits on power loss, which would break the
- * promise behind a 2xx. One fsync per batch (hundreds of events) keeps FULL cheap.
+ * Two connections: the writer thread (sqlite-writer-thread.ts) owns the only write connection and
+ * group-commits the queued writes, so neither SQLite's work nor the WAL fsync of synchronous=FULL
+ * blocks the daemon's event loop; this thread keeps a query-only connection for the status API and
+ * drift reads (WAL lets readers run beside the writer and see every committed transaction).
+ *
+ * Durability: "acknowledged means durable". A write's promise resolves only after the COMMIT of its
+ * group returned, i.e. after the WAL was fsynced (pragmas.ts); a request is all-or-nothing (its own
+ * SAVEPOINT), and a repeated (source, id, type) is skipped.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
-import { sqliteDriftStore } from './drift-sql.js';
+import { sqliteDriftReads } from './drift-sql.js';
 import { migrate } from './migrations.js';
-import type { DriftResultRecord, DriftSample, DriftStore, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
+import { applyPragmas } from './pragmas.js';
+import type { DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
-import { INSERT_EVENT, INSERT_SPAN, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
+import { inlineWriter, startWriterThread, type Writer, type WriterStats } from './sqlite-writer.js';
+import { flattenEvents, flattenSpans } from './write-messages.js';
 
-/** The connection settings of every store connection (see the durability note above). */
-export function applyPragmas(db: Database.Database): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  // A 64 MiB page cache keeps the unique and time indexes hot under batch inserts.
-  db.pragma('cache_size = -65536');
-  db.pragma('temp_store = MEMORY');
+/** The SQLite store: the Store port, plus the writer's group-commit counts (for metrics). */
+export interface SqliteStore extends Store {
+  writerStats(): WriterStats;
 }
 
-/** Opens (creating when missing) and migrates a SQLite store at `file` (`:memory:` for a private one). */
-export function openSqliteStore(file: string): Store {
+/**
+ * Opens (creating when missing) a SQLite store at `file` (`:memory:` for a private one): applies the
+ * migrations on this thread's connection, then starts the writer thread; resolves when both are
+ * open, so a store it returns is ready. A database newer than this code is refused.
+ */
+export async function openSqliteStore(file: string): Promise<SqliteStore> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   let db: Database.Database;
   try {
@@ -35,58 +40,41 @@ export function openSqliteStore(file: string): Store {
   } catch (cause) {
     throw new Error(`cannot open database "${file}"`, { cause });
   }
+  let writer: Writer;
   try {
     applyPragmas(db);
     migrate(db, file);
+    if (file === ':memory:') writer = inlineWriter(db);
+    else {
+      writer = await startWriterThread(file);
+      // From here on this connection only reads; every write goes through the writer.
+      db.pragma('query_only = ON');
+    }
   } catch (err) {
     db.close();
     throw err;
   }
-  return new SqliteStore(db);
+  return new SqliteStoreImpl(db, writer);
 }
 
-class SqliteStore implements Store {
-  private readonly insertEvent;
-  private readonly upsertRequest;
-  private readonly upsertResponse;
-  private readonly insertSpan;
-  private readonly writeEvents;
-  private readonly writeSpans;
-  private readonly drift: DriftStore;
+class SqliteStoreImpl implements SqliteStore {
+  private readonly drift;
 
-  constructor(private readonly db: Database.Database) {
-    this.drift = sqliteDriftStore(db);
-    this.insertEvent = db.prepare(INSERT_EVENT);
-    this.upsertRequest = db.prepare(UPSERT_REQUEST);
-    this.upsertResponse = db.prepare(UPSERT_RESPONSE);
-    this.insertSpan = db.prepare(INSERT_SPAN);
-    this.writeEvents = db.transaction((events: readonly InferenceEvent[], now: number): WriteResult => {
-      let inserted = 0;
-      for (const e of events) {
-        if (this.insertEvent.run(e.source, e.id, e.type, now).changes === 0) continue;
-        inserted++;
-        const common = [e.namespace, e.model, e.id, e.endpoint, e.component, e.revision, e.protocol, e.path, e.timeMs, now, e.timeMs, e.payload, e.contentType, e.decoded, e.truncated ? 1 : 0, e.redacted, e.metadata];
-        if (e.kind === 'request') this.upsertRequest.run(common);
-        else this.upsertResponse.run([...common, e.status, e.latencyMs]);
-      }
-      return { inserted, duplicates: events.length - inserted };
-    });
-    this.writeSpans = db.transaction((spans: readonly SpanRecord[]): WriteResult => {
-      let inserted = 0;
-      for (const s of spans) {
-        inserted += this.insertSpan.run(s.traceId, s.spanId, s.parentSpanId, s.name, s.startMs, s.durationMs, s.statusCode, s.httpStatus, s.model, s.namespace, s.requestId, s.serviceName, s.attributes).changes;
-      }
-      return { inserted, duplicates: spans.length - inserted };
-    });
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: Writer,
+  ) {
+    this.drift = sqliteDriftReads(db);
   }
 
-  insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
-    // A failed transaction (rolled back) becomes a rejection, never a synchronous throw.
-    return new Promise((resolve) => resolve(this.writeEvents(events, Date.now())));
+  async insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
+    const [inserted, duplicates] = await this.writer.write({ op: 'events', rows: flattenEvents(events) });
+    return { inserted, duplicates };
   }
 
-  insertSpans(spans: readonly SpanRecord[]): Promise<WriteResult> {
-    return new Promise((resolve) => resolve(this.writeSpans(spans)));
+  async insertSpans(spans: readonly SpanRecord[]): Promise<WriteResult> {
+    const [inserted, duplicates] = await this.writer.write({ op: 'spans', rows: flattenSpans(spans) });
+    return { inserted, duplicates };
   }
 
   predictions(q: PredictionQuery): Promise<PredictionPage> {
@@ -146,42 +134,42 @@ class SqliteStore implements Store {
     return Promise.resolve([...out.values()]);
   }
 
-  expireJoins(beforeMs: number): Promise<number> {
-    return Promise.resolve(this.db.prepare(`UPDATE predictions SET state = 'expired' WHERE state = 'pending' AND received_ms < ?`).run(beforeMs).changes);
+  async expireJoins(beforeMs: number): Promise<number> {
+    return (await this.writer.write({ op: 'expire', beforeMs }))[0];
   }
 
-  applyRetention(payloadBeforeMs: number, aggregateBeforeMs: number): Promise<{ payloads: number; records: number }> {
-    return Promise.resolve(
-      this.db.transaction(() => {
-        const payloads = this.db
-          .prepare('UPDATE predictions SET request_payload = NULL, response_payload = NULL, features = NULL, outputs = NULL WHERE time_ms < ? AND (request_payload IS NOT NULL OR response_payload IS NOT NULL OR features IS NOT NULL OR outputs IS NOT NULL)')
-          .run(payloadBeforeMs).changes;
-        this.db.prepare('DELETE FROM spans WHERE start_ms < ?').run(payloadBeforeMs);
-        const records = this.db.prepare('DELETE FROM predictions WHERE time_ms < ?').run(aggregateBeforeMs).changes;
-        this.db.prepare('DELETE FROM events WHERE received_ms < ?').run(aggregateBeforeMs);
-        return { payloads, records };
-      })(),
-    );
+  async applyRetention(payloadBeforeMs: number, aggregateBeforeMs: number): Promise<{ payloads: number; records: number }> {
+    const [payloads, records] = await this.writer.write({ op: 'retention', payloadBeforeMs, aggregateBeforeMs });
+    return { payloads, records };
   }
 
-  driftSamples(q: Parameters<DriftStore['driftSamples']>[0]): Promise<DriftSample[]> {
+  driftSamples(q: Parameters<Store['driftSamples']>[0]): Promise<DriftSample[]> {
     return this.drift.driftSamples(q);
   }
 
-  insertDriftResults(rows: readonly DriftResultRecord[]): Promise<void> {
-    return this.drift.insertDriftResults(rows);
+  async insertDriftResults(rows: readonly DriftResultRecord[]): Promise<void> {
+    await this.writer.write({ op: 'drift', records: rows });
   }
 
-  driftResults(q: Parameters<DriftStore['driftResults']>[0]): Promise<DriftResultRecord[]> {
+  driftResults(q: Parameters<Store['driftResults']>[0]): Promise<DriftResultRecord[]> {
     return this.drift.driftResults(q);
   }
 
+  /** Open with every migration applied (before the writer started) and the writer accepting writes. */
   ready(): boolean {
-    return this.db.open;
+    return this.db.open && this.writer.alive();
   }
 
-  close(): Promise<void> {
-    if (this.db.open) this.db.close();
-    return Promise.resolve();
+  writerStats(): WriterStats {
+    return this.writer.stats();
+  }
+
+  /** Drains the accepted writes (each commits before its promise resolves), then closes both connections. */
+  async close(): Promise<void> {
+    try {
+      await this.writer.close();
+    } finally {
+      if (this.db.open) this.db.close();
+    }
   }
 }

@@ -31,3 +31,17 @@ export const UPSERT_RESPONSE = `INSERT INTO predictions (${COLUMNS}, state, resp
 /** Spans: ignored when (trace id, span id) was stored before. */
 export const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, start_ms, duration_ms, status_code, http_status, model, namespace, request_id, service_name, attributes)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Marks halves still unmatched that were received before ? as expired. */
+export const EXPIRE_JOINS = `UPDATE predictions SET state = 'expired' WHERE state = 'pending' AND received_ms < ?`;
+
+/** Retention, in order: payloads older than the payload horizon, then spans, then whole records and the ledger. */
+export const RETAIN_PAYLOADS =
+  'UPDATE predictions SET request_payload = NULL, response_payload = NULL, features = NULL, outputs = NULL WHERE time_ms < ? AND (request_payload IS NOT NULL OR response_payload IS NOT NULL OR features IS NOT NULL OR outputs IS NOT NULL)';
+export const RETAIN_SPANS = 'DELETE FROM spans WHERE start_ms < ?';
+export const RETAIN_RECORDS = 'DELETE FROM predictions WHERE time_ms < ?';
+export const RETAIN_EVENTS = 'DELETE FROM events WHERE received_ms < ?';
+
+/** One drift result row (named parameters of DriftResultRecord). */
+export const INSERT_DRIFT_RESULT = `INSERT INTO drift_results (namespace, model, run_ms, window_from_ms, window_to_ms, endpoint, level, drift_share, feature, kind, test, feature_level, score, p_value, adjusted_p_value, threshold, reference_size, current_size, details)
+  VALUES (@namespace, @model, @runMs, @windowFromMs, @windowToMs, @endpoint, @level, @driftShare, @feature, @kind, @test, @featureLevel, @score, @pValue, @adjustedPValue, @threshold, @referenceSize, @currentSize, @details)`;

@@ -13,9 +13,9 @@ import { sidecarEvent } from '../support/events.js';
 
 let dir: string;
 let store: Store;
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modelslo-store-'));
-  store = openSqliteStore(join(dir, 'nested', 'store.db'));
+  store = await openSqliteStore(join(dir, 'nested', 'store.db'));
 });
 afterAll(async () => {
   await store.close();
@@ -37,12 +37,12 @@ describe('migrations', () => {
     expect(store.ready()).toBe(true);
   });
 
-  it('refuses a database with a newer schema, naming both versions', () => {
+  it('refuses a database with a newer schema, naming both versions', async () => {
     const file = join(dir, 'newer.db');
     const db = new Database(file);
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
     db.close();
-    expect(() => openSqliteStore(file)).toThrow(`database "${file}" has schema version ${SCHEMA_VERSION + 5}, newer than this modelslo knows (${SCHEMA_VERSION})`);
+    await expect(openSqliteStore(file)).rejects.toThrow(`database "${file}" has schema version ${SCHEMA_VERSION + 5}, newer than this modelslo knows (${SCHEMA_VERSION})`);
   });
 });
 
