@@ -90,7 +90,7 @@ beforeAll(async () => {
   });
   // Wait for the rules to have evaluated a few times (alerts appear from the second evaluation).
   for (let i = 0; ; i++) {
-    const alerts = await prom.query(`ALERTS{namespace="${model.namespace}",model="${model.name}"}`);
+    const alerts = await prom.query(`ALERTS{alertname="ModelSLOErrorBudgetBurn",namespace="${model.namespace}",model="${model.name}"}`);
     const budget = await prom.query('modelslo:slo_error_budget_remaining:ratio');
     if (alerts.length > 0 && budget.length === 2) {
       queryEnd = Math.floor(Date.now() / 1000);
