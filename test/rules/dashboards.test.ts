@@ -93,7 +93,8 @@ beforeAll(async () => {
     const alerts = await prom.query(`ALERTS{alertname="ModelSLOErrorBudgetBurn",namespace="${model.namespace}",model="${model.name}"}`);
     const budget = await prom.query('modelslo:slo_error_budget_remaining:ratio');
     if (alerts.length > 0 && budget.length === 2) {
-      queryEnd = Math.floor(Date.now() / 1000);
+      // Rounded up: the alert samples just seen may be younger than the last whole second.
+      queryEnd = Math.ceil(Date.now() / 1000) + 1;
       break;
     }
     if (i > 180) throw new Error(`no burn alerts or budget series after 90 s:\n${prom.log().slice(-2000)}`);
