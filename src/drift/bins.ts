@@ -85,12 +85,60 @@ export function numericBinIndex(edges: readonly number[], x: number): number {
   return lo;
 }
 
-/** Adds numeric values to bin counts. */
+/** Cells of the lookup grid over [first edge, last edge] (see addNumeric). */
+const GRID_CELLS = 2048;
+
+/**
+ * A lookup grid for numeric binning: the range of the edges cut into equal cells; per cell, the
+ * number of edges in earlier cells and the (at most two) edges inside it. Exact, because the cell
+ * of a value, floor((x − lo) × scale), is monotone in x: an edge in an earlier cell is below x, one
+ * in a later cell is above, and the edges of x's own cell are compared directly. Undefined when
+ * more than two edges share a cell (heavily clustered edges): then the plain count is used.
+ */
+function lookupGrid(e: Float64Array): { lo: number; hi: number; scale: number; base: Int32Array; t1: Float64Array; t2: Float64Array } | undefined {
+  const lo = e[0] as number;
+  const hi = e[e.length - 1] as number;
+  const scale = GRID_CELLS / (hi - lo);
+  if (!(scale > 0) || !Number.isFinite(scale)) return undefined;
+  const base = new Int32Array(GRID_CELLS + 1);
+  const t1 = new Float64Array(GRID_CELLS + 1).fill(Infinity);
+  const t2 = new Float64Array(GRID_CELLS + 1).fill(Infinity);
+  const cellOf = (v: number): number => Math.floor((v - lo) * scale);
+  let j = 0;
+  for (let c = 0; c <= GRID_CELLS; c++) {
+    while (j < e.length && cellOf(e[j] as number) < c) j++;
+    base[c] = j;
+    let inCell = 0;
+    for (let m = j; m < e.length && cellOf(e[m] as number) === c; m++) inCell++;
+    if (inCell > 2) return undefined;
+    if (inCell >= 1) t1[c] = e[j] as number;
+    if (inCell === 2) t2[c] = e[j + 1] as number;
+  }
+  return { lo, hi, scale, base, t1, t2 };
+}
+
+/** Adds numeric values to bin counts (bin = number of edges strictly below the value; NaN → bin 0). */
 export function addNumeric(edges: readonly number[], counts: Float64Array, values: ArrayLike<number>): void {
-  if (edges.length <= 16) {
+  const e = Float64Array.from(edges);
+  const k = e.length;
+  const grid = k > 0 ? lookupGrid(e) : undefined;
+  if (grid !== undefined) {
+    // About one multiply, one lookup and two compares a value, instead of a search over the edges.
+    const { lo, hi, scale, base, t1, t2 } = grid;
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i] as number;
+      let b: number;
+      if (x > hi) b = k;
+      else if (x >= lo) {
+        const c = Math.floor((x - lo) * scale);
+        b = (base[c] as number) + +((t1[c] as number) < x) + +((t2[c] as number) < x);
+      } else b = 0; // below the first edge, or NaN
+      counts[b] = (counts[b] as number) + 1;
+    }
+    return;
+  }
+  if (k <= 16) {
     // Few edges: count the edges below x without branches (binary search mispredicts ~every step).
-    const e = Float64Array.from(edges);
-    const k = e.length;
     for (let i = 0; i < values.length; i++) {
       const x = values[i] as number;
       let b = 0;

@@ -100,3 +100,26 @@ describe('sketch-based KS and Wasserstein stay within their stated bounds of the
     expect(Math.abs(sw.distance - exactW)).toBeLessThanOrEqual(sw.errorBound);
   });
 });
+
+describe('numeric binning', () => {
+  it('counts every value in the bin of the edges strictly below it, as a binary search does (lookup grid included)', async () => {
+    const { addNumeric, numericBinIndex } = await import('../../src/drift/bins.js');
+    const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, 1, -1, 0.5, Number.NaN, Infinity, -Infinity));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 1, maxLength: 12 }), fc.array(value, { maxLength: 300 }), (rawEdges, xs) => {
+        const edges = [...rawEdges].sort((a, b) => a - b);
+        // Values on the edges themselves, and just beside them, are the hard cases.
+        const values = [...xs, ...edges, ...edges.map((e) => e + Math.abs(e) * 1e-15 + 1e-300), ...edges.map((e) => e - Math.abs(e) * 1e-15 - 1e-300)];
+        const counts = new Float64Array(edges.length + 1);
+        addNumeric(edges, counts, values);
+        const want = new Float64Array(edges.length + 1);
+        for (const x of values) {
+          const b = Number.isNaN(x) ? 0 : numericBinIndex(edges, x);
+          want[b] = (want[b] ?? 0) + 1;
+        }
+        expect([...counts]).toEqual([...want]);
+      }),
+      { numRuns: 300, seed: 20261125 },
+    );
+  });
+});
