@@ -3,7 +3,9 @@
  *   D   direct to the model server (test/support/model-server.ts, V2 infer);
  *   P0  a null proxy on the sidecar's HTTP stack (node:http server + undici Pool), no metrics, no capture;
  *   N   a naive proxy: node:http server, http.request + pipe;
- *   S   the sidecar with capture on (sample rate 1, shipping to a receiver) and tracing on at its
+ *   S   the sidecar with capture on (sample rate 1, shipping every batch to a capture sink: a process
+ *       of its own that reads each batch and answers 200, as a daemon on another host would — not
+ *       in the model server's process, whose event loop D, P0 and N share) and tracing on at its
  *       default head-sampling ratio (sidecar.trace_sample_ratio 0.1; traceparent always propagated).
  * S's CPU includes its capture worker thread (/proc/<pid>/stat counts every thread of the process).
  * Measured: latency at a fixed 1,000 rps (µs resolution, hdr-histogram-js; from actual send, so it is
@@ -25,7 +27,6 @@ import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { resolveOptions } from '../src/sidecar/options.js';
 import { startSidecar } from '../src/sidecar/sidecar.js';
-import { startEventReceiver } from '../test/support/event-receiver.js';
 import { startModelServer } from '../test/support/model-server.js';
 
 const RUNS = 5;
@@ -49,9 +50,13 @@ async function child(role: string): Promise<void> {
   let port: number;
   if (role === 'model') {
     const m = await startModelServer({ record: false });
-    const r = await startEventReceiver();
-    process.stdout.write(`RECEIVER ${r.url}\n`);
     port = m.port;
+  } else if (role === 'sink') {
+    // The capture sink: drains each batch and acknowledges it, like a daemon that keeps up.
+    port = await listen((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
   } else if (role === 'p0') {
     const pool = new Pool(upstream, { connections: 256 });
     port = await listen((req, res) => {
@@ -168,11 +173,12 @@ function table(rows: string[][]): string {
 /** Runs the benchmark and returns its table. */
 export async function run(progress: (message: string) => void): Promise<string> {
   const model = await start('model');
-  const procs: Proc[] = [model];
+  const sink = await start('sink');
+  const procs: Proc[] = [model, sink];
   try {
     const p0 = await start('p0', { MODELSLO_BENCH_UPSTREAM: model.url });
     const n = await start('n', { MODELSLO_BENCH_UPSTREAM: model.url });
-    const s = await start('s', { MODELSLO_BENCH_UPSTREAM: model.url, MODELSLO_BENCH_DAEMON: model.extra });
+    const s = await start('s', { MODELSLO_BENCH_UPSTREAM: model.url, MODELSLO_BENCH_DAEMON: sink.url });
     procs.push(p0, n, s);
     const targets: Array<[string, Proc]> = [['D', model], ['P0', p0], ['N', n], ['S', s]];
     const load = loadavg()[0] ?? 0;
