@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { Config } from '../model/types.js';
 import type { DriftResultRecord, DriftStore } from '../store/port.js';
 import { DriftUnavailable, type DriftRunner } from './drift-runner.js';
+import { configuredModel, timeParam } from './route-params.js';
 
 const MAX_HISTORY_ROWS = 100_000;
 
@@ -43,27 +44,12 @@ export function runsOf(records: readonly DriftResultRecord[]): Record<string, un
   return [...runs.values()];
 }
 
-function timeParam(req: Request, name: string): number | undefined | string {
-  const v = req.query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') return `query.${name}: must be given once`;
-  const n = /^[0-9]{1,15}$/.test(v) ? Number(v) : Date.parse(v);
-  return Number.isFinite(n) ? n : `query.${name}: must be an RFC 3339 time or epoch milliseconds, got "${v}"`;
-}
-
-function known(config: Config, req: Request, res: Response): { ns: string; name: string } | undefined {
-  const ns = String(req.params.ns);
-  const name = String(req.params.model);
-  if (config.models.some((m) => m.namespace === ns && m.name === name)) return { ns, name };
-  res.status(404).json({ error: `model ${ns}/${name} is not in the config` });
-  return undefined;
-}
-
 /** GET /api/v1/models/{ns}/{model}/drift?from&to */
 export function driftStatusHandler(config: Config, store: DriftStore, runner: DriftRunner) {
   return async (req: Request, res: Response): Promise<void> => {
-    const m = known(config, req, res);
-    if (m === undefined) return;
+    const model = configuredModel(config, req, res);
+    if (model === undefined) return;
+    const m = { ns: model.namespace, name: model.name };
     const from = timeParam(req, 'from');
     const to = timeParam(req, 'to');
     if (typeof from === 'string' || typeof to === 'string') {
@@ -96,8 +82,9 @@ export function driftStatusHandler(config: Config, store: DriftStore, runner: Dr
 /** POST /api/v1/models/{ns}/{model}/drift/run */
 export function driftRunHandler(config: Config, runner: DriftRunner) {
   return async (req: Request, res: Response): Promise<void> => {
-    const m = known(config, req, res);
-    if (m === undefined) return;
+    const model = configuredModel(config, req, res);
+    if (model === undefined) return;
+    const m = { ns: model.namespace, name: model.name };
     try {
       const records = await runner.run(m.ns, m.name);
       res.json({ namespace: m.ns, model: m.name, runs: runsOf(records) });

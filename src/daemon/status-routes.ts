@@ -1,25 +1,13 @@
 /** The status API: GET /api/v1/models, …/{ns}/{model}/slo and …/{ns}/{model}/predictions. */
 import type { Request, Response } from 'express';
-import type { Config, Model } from '../model/types.js';
+import type { Config } from '../model/types.js';
+import { configuredModel, timeParam } from './route-params.js';
 import type { Prediction, QueryStore } from '../store/port.js';
 import { CursorError } from '../store/rows.js';
 import { sloStatuses } from './slo-status.js';
 
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
-
-function findModel(config: Config, req: Request): Model | undefined {
-  return config.models.find((m) => m.namespace === req.params.ns && m.name === req.params.model);
-}
-
-/** A time query parameter: RFC 3339 or epoch milliseconds. */
-function timeParam(req: Request, name: string): number | undefined | string {
-  const v = req.query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') return `query.${name}: must be given once`;
-  const n = /^[0-9]{1,15}$/.test(v) ? Number(v) : Date.parse(v);
-  return Number.isFinite(n) ? n : `query.${name}: must be an RFC 3339 time or epoch milliseconds, got "${v}"`;
-}
 
 /** A stored payload as JSON: the parsed body when it was JSON text, else its bytes in base64. */
 function payloadJson(p: string | Buffer | null): unknown {
@@ -55,11 +43,8 @@ export function modelsHandler(config: Config, store: QueryStore) {
 /** GET /api/v1/models/{ns}/{model}/slo */
 export function sloHandler(config: Config, store: QueryStore) {
   return async (req: Request, res: Response): Promise<void> => {
-    const model = findModel(config, req);
-    if (model === undefined) {
-      res.status(404).json({ error: `model ${String(req.params.ns)}/${String(req.params.model)} is not in the config` });
-      return;
-    }
+    const model = configuredModel(config, req, res);
+    if (model === undefined) return;
     const slos = await sloStatuses(model, store, config.daemon.prometheusUrl);
     res.json({ namespace: model.namespace, model: model.name, time: new Date().toISOString(), slos });
   };
