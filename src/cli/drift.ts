@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { driftReport, type ReportOptions } from '../drift/report.js';
 import type { FeatureInput } from '../drift/feature.js';
 import type { Correction, DriftReport, DriftTest, FeatureKind } from '../drift/types.js';
-import { column, featureNames, inferKind, InputError, readRows, type Rows } from './drift-files.js';
+import { column, featureNames, inferKind, InputError, readRows, type Rows } from '../datasets/row-files.js';
 import { UsageError } from './errors.js';
 import { ExitError } from './errors.js';
 import { loadConfig } from './load-config.js';

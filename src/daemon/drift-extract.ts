@@ -10,7 +10,7 @@
  * request. Reference rows (JSONL/CSV) give a feature by its name, else its path, and the prediction
  * by a `prediction` column, else the prediction path.
  */
-import { valueAt } from '../cli/drift-files.js';
+import { valueAt } from '../datasets/row-files.js';
 import type { DriftFeatureKind, DriftSettings } from '../model/types.js';
 import type { DriftSample } from '../store/port.js';
 

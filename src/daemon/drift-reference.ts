@@ -3,7 +3,7 @@
  * prediction), or from stored traffic in a time range. Each feature gets its raw values (the exact
  * tests compare them) and a ReferenceProfile (effective kind, bins; shown in the status).
  */
-import { readRows } from '../cli/drift-files.js';
+import { readRows } from '../datasets/row-files.js';
 import { chooseTest } from '../drift/choose.js';
 import { buildProfile } from '../drift/profile.js';
 import type { DriftTest } from '../drift/types.js';

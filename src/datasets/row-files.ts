@@ -1,5 +1,5 @@
 /**
- * Reads feature rows for `modelslo drift` from JSONL or CSV (by extension: .csv is CSV, anything
+ * Reads feature rows (for `modelslo drift` and the daemon's drift references) from JSONL or CSV (by extension: .csv is CSV, anything
  * else JSONL). CSV needs a header row; a column is numeric when every non-empty cell parses as a
  * number. A feature path is a dotted path with [i] indices (`outputs[0].data[0]`). Errors name the
  * file and line (`cur.jsonl:17: not JSON`).
