@@ -4,12 +4,9 @@
  * test: a drifting model's ModelDrift alert reaches its owners, resolves when drift clears, and
  * the on-call receiver sees nothing. Also: retries while Alertmanager is unreachable, counted.
  */
-import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertmanagerClient, driftAlert } from '../../src/alerting/alertmanager-client.js';
-import { renderYaml } from '../../src/render/yaml.js';
-import { generateArtifacts } from '../../src/rules/generate.js';
-import { startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
+import { generatedRoutingForTests, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
 import { mustParse } from '../support/fixtures.js';
 import { freePort } from '../support/free-port.js';
 import { startWebhook, type WebhookServer } from '../support/webhook.js';
@@ -33,23 +30,10 @@ function configText(webhookUrl: string): string {
   ].join('\n');
 }
 
-/** Shortens every group_wait/group_interval/repeat_interval of the generated routes to 1s so the test takes seconds (the routing itself is left as generated). */
-function shortenTimers(node: unknown): void {
-  if (Array.isArray(node)) node.forEach(shortenTimers);
-  else if (node !== null && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    for (const k of ['group_wait', 'group_interval', 'repeat_interval']) if (k in o) o[k] = '1s';
-    Object.values(o).forEach(shortenTimers);
-  }
-}
 
 beforeAll(async () => {
   hook = await startWebhook();
-  const artifact = generateArtifacts(mustParse(configText(hook.url))).find((a) => a.path === 'alertmanager/alertmanager.yaml');
-  if (artifact === undefined) throw new Error('generate wrote no alertmanager.yaml');
-  const generated = yaml.load(renderYaml(artifact.content)) as Record<string, unknown>;
-  shortenTimers(generated);
-  am = await startAlertmanager(renderYaml(generated));
+  am = await startAlertmanager(generatedRoutingForTests(mustParse(configText(hook.url))));
 }, 30_000);
 
 afterAll(async () => {

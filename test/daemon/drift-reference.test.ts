@@ -4,14 +4,13 @@
  * reference taken from a time range of stored traffic, checked on a node-cron schedule of one
  * second, with Alertmanager unreachable (retries counted, the check still succeeds).
  */
-/* eslint-disable @typescript-eslint/no-explicit-any -- the API's JSON answers are read loosely in assertions */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
-import { TEST_TOKEN } from '../support/daemon.js';
-import { BATCH_TYPE, sidecarEvent } from '../support/events.js';
+import { callDaemon, TEST_TOKEN } from '../support/daemon.js';
+import { sidecarEvent } from '../support/events.js';
 import { mulberry32 } from '../../src/demo/prng.js';
 import { mustParse } from '../support/fixtures.js';
 import { freePort } from '../support/free-port.js';
@@ -66,17 +65,7 @@ async function start(models: string[]): Promise<RunningDaemon> {
   return d;
 }
 
-async function call(d: RunningDaemon, method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${d.url}${path}`, { method, headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? BATCH_TYPE : {}) }, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text };
-}
+const call = (d: RunningDaemon, method: 'GET' | 'POST', path: string, body?: string): ReturnType<typeof callDaemon> => callDaemon(d.url, method, path, body);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modelslo-drift-ref-'));

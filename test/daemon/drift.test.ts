@@ -10,16 +10,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { driftReport } from '../../src/drift/report.js';
 import type { DriftReport } from '../../src/drift/types.js';
-import { renderYaml } from '../../src/render/yaml.js';
-import { generateArtifacts } from '../../src/rules/generate.js';
-import { startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
-import { TEST_TOKEN } from '../support/daemon.js';
-import { BATCH_TYPE, sidecarEvent } from '../support/events.js';
+import { generatedRoutingForTests, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
+import { callDaemon, TEST_TOKEN } from '../support/daemon.js';
+import { sidecarEvent } from '../support/events.js';
 import { mustParse } from '../support/fixtures.js';
 import { startWebhook, type WebhookServer } from '../support/webhook.js';
 
@@ -86,14 +83,6 @@ function configText(hookUrl: string, amUrl: string): string {
   ].join('\n');
 }
 
-function shortenTimers(node: unknown): void {
-  if (Array.isArray(node)) node.forEach(shortenTimers);
-  else if (node !== null && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    for (const k of ['group_wait', 'group_interval', 'repeat_interval']) if (k in o) o[k] = '1s';
-    Object.values(o).forEach(shortenTimers);
-  }
-}
 
 const REFERENCE = rows(300, 1, false);
 let dir: string;
@@ -101,27 +90,13 @@ let hook: WebhookServer;
 let am: AlertmanagerServer;
 let daemon: RunningDaemon;
 
-async function call(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${daemon.url}${path}`, { method, headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? BATCH_TYPE : {}) }, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: string): ReturnType<typeof callDaemon> => callDaemon(daemon.url, method, path, body);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modelslo-drift-'));
   writeFileSync(join(dir, 'ref.jsonl'), REFERENCE.map((r) => JSON.stringify(r)).join('\n'));
   hook = await startWebhook();
-  const artifact = generateArtifacts(mustParse(configText(hook.url, 'http://127.0.0.1:9093'))).find((a) => a.path === 'alertmanager/alertmanager.yaml');
-  if (artifact === undefined) throw new Error('generate wrote no alertmanager.yaml');
-  const generated = yaml.load(renderYaml(artifact.content)) as Record<string, unknown>;
-  shortenTimers(generated);
-  am = await startAlertmanager(renderYaml(generated));
+  am = await startAlertmanager(generatedRoutingForTests(mustParse(configText(hook.url, 'http://127.0.0.1:9093'))));
   // Parsed as if read from dir/modelslo.yaml: the relative reference resolves against dir.
   const config = mustParse(configText(hook.url, am.url), join(dir, 'modelslo.yaml'));
   daemon = await startDaemon({ config, token: TEST_TOKEN, listen: '127.0.0.1:0', db: join(dir, 'modelslo.db') });

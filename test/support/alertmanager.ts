@@ -7,6 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Config } from '../../src/model/types.js';
+import { renderYaml } from '../../src/render/yaml.js';
+import { generateArtifacts } from '../../src/rules/generate.js';
 import { freePort } from './free-port.js';
 
 export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
@@ -54,4 +57,25 @@ export async function startAlertmanager(configYaml: string): Promise<Alertmanage
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The Alertmanager config `modelslo generate` writes for `config`, with every group_wait,
+ * group_interval and repeat_interval shortened to 1s so tests take seconds (the routing itself is
+ * left as generated).
+ */
+export function generatedRoutingForTests(config: Config): string {
+  const artifact = generateArtifacts(config).find((a) => a.path === 'alertmanager/alertmanager.yaml');
+  if (artifact === undefined) throw new Error('generate wrote no alertmanager.yaml');
+  const shorten = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(shorten);
+    else if (node !== null && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      for (const k of ['group_wait', 'group_interval', 'repeat_interval']) if (k in o) o[k] = '1s';
+      Object.values(o).forEach(shorten);
+    }
+  };
+  const content = structuredClone(artifact.content);
+  shorten(content);
+  return renderYaml(content);
 }

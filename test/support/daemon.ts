@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { mustParse, repoPath } from './fixtures.js';
+import { BATCH_TYPE } from './events.js';
 import { freePort } from './free-port.js';
 
 /** The test token (never a real secret). */
@@ -131,3 +132,18 @@ export async function spawnDaemon(opts: { dir: string; dbFile: string; env?: Rec
   }
   return { child, url, stderr: () => err, exited };
 }
+
+/** One authenticated call to a daemon's API (`body` is sent as a CloudEvents batch); the status, the parsed JSON (null if not JSON) and the text. */
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read the API's JSON answers loosely */
+export async function callDaemon(url: string, method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? BATCH_TYPE : {}) }, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: res.status, json, text };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
