@@ -3,7 +3,7 @@
  * Prometheus HTTP API (the generated recording rules) when a URL is configured, else computed
  * with src/slo from the daemon's stored request records (the sidecar's response events).
  */
-import { request } from 'undici';
+import { instantQuery as instant } from '../alerting/prometheus-query.js';
 import type { Model, Slo } from '../model/types.js';
 import { RULE_NAMES } from '../rules/types.js';
 import { alertThreshold, budgetRemaining, burnAlertActive, burnRate, errorBudget } from '../slo/budget.js';
@@ -95,16 +95,6 @@ async function fromStore(store: QueryStore, model: Model, slo: Slo, nowMs: numbe
   const windowRatio = ratios[slo.window] ?? null;
   const remaining = windowRatio === null ? null : budgetRemaining(windowRatio, errorBudget(slo.objective));
   return status(slo, 'store', ratios, counts.at(-1)?.total ?? 0, remaining);
-}
-
-async function instant(baseUrl: string, query: string): Promise<number | null> {
-  const url = `${baseUrl.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
-  const res = await request(url, { headersTimeout: 5_000, bodyTimeout: 5_000 });
-  const body = (await res.body.json()) as { status?: string; error?: string; data?: { result?: Array<{ value?: [number, string] }> } };
-  if (res.statusCode !== 200 || body.status !== 'success') throw new Error(`Prometheus query failed (${res.statusCode}): ${body.error ?? 'no error text'}`);
-  const v = body.data?.result?.[0]?.value?.[1];
-  const n = v === undefined ? Number.NaN : Number(v);
-  return Number.isFinite(n) ? n : null;
 }
 
 /** From Prometheus: the recorded `modelslo:sli_error:ratio_rate<window>` and budget-remaining series. */

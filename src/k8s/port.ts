@@ -36,7 +36,9 @@ export interface IsvcSnapshot {
 
 /**
  * The outcome of a patch: applied (with the API's answer), or not applied because the canary changed
- * under us (the precondition no longer held after a 409 and a re-read).
+ * under us (the precondition no longer held after a 409 and a re-read). `attempts` counts the PATCH
+ * requests sent (retries included). `after` is the API server's answer to the patch: its traffic is
+ * still the old split, which KServe's controller updates afterwards; read again to see it.
  */
 export type PatchOutcome =
   | { applied: true; attempts: number; patch: unknown; after: IsvcSnapshot }

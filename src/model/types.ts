@@ -83,8 +83,8 @@ export interface Model {
   capture: CaptureSettings;
   /** Drift checks of this model's inputs and predictions (absent: no drift checks). */
   drift?: DriftSettings;
-  /** The canary section (owned by the canary capability), kept as validated plain data. */
-  canary?: Record<string, unknown>;
+  /** Canary analysis of this model's new revisions (absent: none). */
+  canary?: CanarySettings;
 }
 
 /** Kind of a drift feature (the same strings as drift/types.ts). */
@@ -124,6 +124,47 @@ export interface DriftSettings {
   correction: 'benjamini-hochberg' | 'bonferroni' | 'none';
   /** Fewest values a side needs for a feature to be evaluated (default 100). */
   minSamples: number;
+}
+
+/** A PromQL check of a canary: `query` with `{{revision}}` must stay within [min, max]. */
+export interface CustomCanaryCheck {
+  name: string;
+  query: string;
+  min?: number;
+  max?: number;
+}
+
+/** A model's canary analysis settings, defaults applied (docs/canary.md). */
+export interface CanarySettings {
+  /** How often the canary is judged (Prometheus duration). */
+  interval: string;
+  /** What each analysis looks at: records of the last `window`. */
+  window: string;
+  /** Fewest request records each side needs; fewer is `hold` (inconclusive). */
+  minRequests: number;
+  /** Failed analyses of one canary revision before it is rolled back. */
+  failureLimit: number;
+  /** Passed analyses at a step before the next step (or promotion). */
+  promoteAfter: number;
+  /** Traffic percents of a progressive rollout, increasing; empty promotes after promoteAfter passes. */
+  steps: number[];
+  /** rollback patches the InferenceService; notify only alerts and records. */
+  action: 'rollback' | 'notify';
+  /** Decide and record, patch nothing. */
+  dryRun: boolean;
+  /** Largest allowed canary 5xx share minus primary 5xx share. */
+  maxErrorRateDelta: number;
+  /** Confidence of the error and latency tests (Kayenta's default 0.98). */
+  confidence: number;
+  /** Kayenta's tolerance of the latency test: the shift's confidence interval must clear this share of its estimate. */
+  latencyTolerance: number;
+  /** Kayenta's allowed increase: the canary is only slower when mean(canary)/mean(primary) reaches it. */
+  latencyAllowedIncrease: number;
+  maxLatencyP99Ratio: number;
+  maxPredictionDrift: number;
+  /** Where the prediction is in a stored record (default: the first decoded prediction value). */
+  prediction?: { path: string; kind: DriftFeatureKind };
+  custom: CustomCanaryCheck[];
 }
 
 /** A receiver of alerts, as Alertmanager configures it (passed through). */

@@ -4,6 +4,7 @@
  */
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { canarySchema } from './canary-schema.js';
 
 /** Default latency histogram bounds (ms) of the sidecar; configured thresholds are added to these. */
 export const DEFAULT_LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 200, 250, 500, 1000, 2500, 5000, 10000];
@@ -117,7 +118,7 @@ const model = z.strictObject({
   slos: z.array(slo).min(1, 'needs at least one SLO'),
   capture: capture.default({ sample_rate: 1, redact: [] }),
   drift: drift.optional(),
-  canary: z.record(z.string(), z.unknown()).optional(),
+  canary: canarySchema.optional(),
 });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a time HH:MM');

@@ -7,7 +7,8 @@
 import { Buffer } from 'node:buffer';
 import type Database from 'better-sqlite3';
 import { EVENT_FIELDS, SPAN_FIELDS, type WriteReply, type WriteRequest } from './write-messages.js';
-import { EXPIRE_JOINS, INSERT_DRIFT_RESULT, INSERT_EVENT, INSERT_SPAN, RETAIN_EVENTS, RETAIN_PAYLOADS, RETAIN_RECORDS, RETAIN_SPANS, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
+import { canaryDecisionParams } from './canary-sql.js';
+import { EXPIRE_JOINS, INSERT_CANARY_DECISION, INSERT_DRIFT_RESULT, INSERT_EVENT, INSERT_SPAN, RETAIN_EVENTS, RETAIN_PAYLOADS, RETAIN_RECORDS, RETAIN_SPANS, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
 
 /** Runs one group of requests in one transaction and returns one reply per request, in order. */
 export type GroupCommitter = (requests: readonly WriteRequest[]) => WriteReply[];
@@ -27,6 +28,7 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
   const upsertResponse = db.prepare(UPSERT_RESPONSE);
   const insertSpan = db.prepare(INSERT_SPAN);
   const insertDrift = db.prepare(INSERT_DRIFT_RESULT);
+  const insertCanary = db.prepare(INSERT_CANARY_DECISION);
   const expire = db.prepare(EXPIRE_JOINS);
   const retain = [RETAIN_PAYLOADS, RETAIN_SPANS, RETAIN_RECORDS, RETAIN_EVENTS].map((sql) => db.prepare(sql));
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -64,6 +66,8 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
       case 'drift':
         for (const rec of r.records) insertDrift.run(rec);
         return [r.records.length, 0];
+      case 'canary':
+        return [Number(insertCanary.run(canaryDecisionParams(r.record)).lastInsertRowid), 0];
       case 'expire':
         return [expire.run(r.beforeMs).changes, 0];
       case 'retention': {

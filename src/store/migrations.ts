@@ -60,6 +60,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX drift_results_run ON drift_results (namespace, model, run_ms);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Canary analysis: the audit record of every decision (verdict, checks, the patch sent, the API's answer).
+      CREATE TABLE canary_decisions (
+        id INTEGER PRIMARY KEY,
+        namespace TEXT NOT NULL, model TEXT NOT NULL, time_ms INTEGER NOT NULL,
+        canary_revision TEXT NOT NULL, primary_revision TEXT, percent INTEGER,
+        verdict TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL, checks TEXT NOT NULL,
+        action TEXT NOT NULL, patch TEXT, api_response TEXT, error TEXT,
+        canary_requests INTEGER NOT NULL, primary_requests INTEGER NOT NULL,
+        failures INTEGER NOT NULL, passes INTEGER NOT NULL
+      );
+      CREATE INDEX canary_decisions_time ON canary_decisions (namespace, model, time_ms);
+      CREATE INDEX predictions_revision ON predictions (namespace, model, revision, time_ms);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -148,5 +148,56 @@ export interface DriftStore {
   driftResults(q: { namespace: string; model: string; fromMs?: number; toMs?: number; limit: number }): Promise<DriftResultRecord[]>;
 }
 
+/** One request record of a revision, as canary analysis reads it. */
+export interface RevisionSample {
+  status: number;
+  latencyMs: number | null;
+  predictions: unknown[] | null;
+  response: string | Buffer | null;
+}
+
+/**
+ * What was done about a decision: `patched` (the API applied it), `dry_run` (would have patched),
+ * `notified` (action notify: no patch), `none` (hold: nothing to patch), `skipped` (the canary
+ * changed under us), `failed` (the API refused; `error` says why).
+ */
+export type CanaryAction = 'patched' | 'dry_run' | 'notified' | 'none' | 'skipped' | 'failed';
+
+/** The audit record of one canary decision. */
+export interface CanaryDecisionRecord {
+  id?: number;
+  namespace: string;
+  model: string;
+  timeMs: number;
+  /** The canary revision (the one judged). */
+  revision: string;
+  primaryRevision: string | null;
+  /** Canary traffic percent when judged. */
+  percent: number | null;
+  verdict: 'promote' | 'step' | 'hold' | 'rollback';
+  outcome: 'pass' | 'fail' | 'inconclusive';
+  reason: string;
+  /** The analysis' checks (CheckResult[] of canary/decide.ts). */
+  checks: unknown[];
+  action: CanaryAction;
+  /** The merge patch sent (or that would have been sent), null when none. */
+  patch: unknown;
+  /** What the API answered: status and the resulting canary state. */
+  apiResponse: unknown;
+  error: string | null;
+  requests: { canary: number; primary: number };
+  /** The canary's progress after this decision: failed analyses of the revision, passes in a row at its step. */
+  progress: { failures: number; passes: number };
+}
+
+/** Canary analysis: the records it judges and the decisions it keeps. */
+export interface CanaryStore {
+  /** Request records (with a status) of one revision in [fromMs, toMs), newest first, at most `limit`; records without a revision count by `endpoint`. */
+  revisionSamples(q: { namespace: string; model: string; revision: string; endpoint: 'default' | 'canary'; fromMs: number; toMs: number; limit: number }): Promise<RevisionSample[]>;
+  insertCanaryDecision(rec: CanaryDecisionRecord): Promise<void>;
+  /** Decisions in [fromMs, toMs) (all when unset), oldest first, at most `limit` (the newest ones). */
+  canaryDecisions(q: { namespace: string; model: string; fromMs?: number; toMs?: number; limit: number }): Promise<CanaryDecisionRecord[]>;
+}
+
 /** The whole store the daemon is built on. */
-export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore;
+export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore & CanaryStore;

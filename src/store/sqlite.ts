@@ -14,10 +14,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
+import { sqliteCanaryReads } from './canary-sql.js';
 import { sqliteDriftReads } from './drift-sql.js';
 import { migrate } from './migrations.js';
 import { applyPragmas } from './pragmas.js';
-import type { DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
+import type { CanaryDecisionRecord, DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
 import { inlineWriter, startWriterThread, type Writer, type WriterStats } from './sqlite-writer.js';
 import { flattenEvents, flattenSpans } from './write-messages.js';
@@ -59,12 +60,14 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
 
 class SqliteStoreImpl implements SqliteStore {
   private readonly drift;
+  private readonly canary;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,
   ) {
     this.drift = sqliteDriftReads(db);
+    this.canary = sqliteCanaryReads(db);
   }
 
   async insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
@@ -153,6 +156,18 @@ class SqliteStoreImpl implements SqliteStore {
 
   driftResults(q: Parameters<Store['driftResults']>[0]): Promise<DriftResultRecord[]> {
     return this.drift.driftResults(q);
+  }
+
+  revisionSamples(q: Parameters<Store['revisionSamples']>[0]): ReturnType<Store['revisionSamples']> {
+    return this.canary.revisionSamples(q);
+  }
+
+  async insertCanaryDecision(rec: CanaryDecisionRecord): Promise<void> {
+    await this.writer.write({ op: 'canary', record: rec });
+  }
+
+  canaryDecisions(q: Parameters<Store['canaryDecisions']>[0]): ReturnType<Store['canaryDecisions']> {
+    return this.canary.canaryDecisions(q);
   }
 
   /** Open with every migration applied (before the writer started) and the writer accepting writes. */

@@ -45,3 +45,7 @@ export const RETAIN_EVENTS = 'DELETE FROM events WHERE received_ms < ?';
 /** One drift result row (named parameters of DriftResultRecord). */
 export const INSERT_DRIFT_RESULT = `INSERT INTO drift_results (namespace, model, run_ms, window_from_ms, window_to_ms, endpoint, level, drift_share, feature, kind, test, feature_level, score, p_value, adjusted_p_value, threshold, reference_size, current_size, details)
   VALUES (@namespace, @model, @runMs, @windowFromMs, @windowToMs, @endpoint, @level, @driftShare, @feature, @kind, @test, @featureLevel, @score, @pValue, @adjustedPValue, @threshold, @referenceSize, @currentSize, @details)`;
+
+/** One canary decision (named parameters of canaryDecisionParams in canary-sql.ts). */
+export const INSERT_CANARY_DECISION = `INSERT INTO canary_decisions (namespace, model, time_ms, canary_revision, primary_revision, percent, verdict, outcome, reason, checks, action, patch, api_response, error, canary_requests, primary_requests, failures, passes)
+  VALUES (@namespace, @model, @timeMs, @revision, @primaryRevision, @percent, @verdict, @outcome, @reason, @checks, @action, @patch, @apiResponse, @error, @canaryRequests, @primaryRequests, @failures, @passes)`;
