@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { AlertSink } from '../alerting/alertmanager-client.js';
+import { KubeApiError } from '../k8s/kube-errors.js';
 import type { IsvcRef, IsvcSnapshot, RolloutPort } from '../k8s/port.js';
 import type { Model } from '../model/types.js';
 import { durationSeconds } from '../slo/burn-windows.js';
@@ -184,14 +185,17 @@ export class CanaryRunner {
     const nowMs = (this.deps.now ?? Date.now)();
     const started = performance.now();
     const fromMs = nowMs - durationSeconds(settings.window) * 1000;
-    const read = (revision: string, endpoint: 'default' | 'canary') =>
-      this.deps.store.revisionSamples({ namespace: m.namespace, model: m.name, revision, endpoint, fromMs, toMs: nowMs + 1, limit: MAX_SIDE_RECORDS });
-    const [canaryRows, primaryRows, custom, exhausted] = await Promise.all([
-      read(target.revision, 'canary'),
-      target.primary === null ? Promise.resolve([]) : read(target.primary, 'default'),
+    const read = (revision: string, endpoint: 'default' | 'canary', from: number) =>
+      this.deps.store.revisionSamples({ namespace: m.namespace, model: m.name, revision, endpoint, fromMs: from, toMs: nowMs + 1, limit: MAX_SIDE_RECORDS });
+    const [canaryRows, custom, exhausted] = await Promise.all([
+      read(target.revision, 'canary', fromMs),
       settings.custom.length > 0 && this.deps.customValues ? this.deps.customValues(m, target.revision, nowMs) : Promise.resolve([]),
       this.deps.budgetExhausted ? this.deps.budgetExhausted(m, nowMs) : Promise.resolve(false),
     ]);
+    // Both sides over the same period: a canary younger than the window is compared with the
+    // primary's records since the canary's first one, not with older ones (other load, other hour).
+    const since = Math.max(fromMs, canaryRows.at(-1)?.timeMs ?? fromMs);
+    const primaryRows = target.primary === null ? [] : await read(target.primary, 'default', since);
     const analysis = analyse({ settings, slos: m.slos, canary: sideOf(canaryRows, settings.prediction), primary: sideOf(primaryRows, settings.prediction), custom });
     const progress = st.progress ?? { failures: 0, passes: 0, percent: target.percent };
     const decision = decide(analysis, { ...progress, percent: snap.canaryTrafficPercent ?? target.percent }, settings, exhausted);
@@ -259,7 +263,8 @@ export class CanaryRunner {
       return { action: 'patched', patch: out.patch, apiResponse: { attempts: out.attempts, resourceVersion: out.after.resourceVersion, canaryTrafficPercent: out.after.canaryTrafficPercent, traffic: out.after.traffic }, error: null };
     } catch (err) {
       this.metrics.failure(m, 'kubernetes');
-      const message = describe(err);
+      // A KubeApiError says what failed and what to do; the client's own text (headers, body) stays in its cause.
+      const message = err instanceof KubeApiError ? err.message : describe(err);
       this.deps.log.error({ model: m.name, namespace: m.namespace, revision: target.revision, err: message }, 'canary: patch failed; the decision is retried next interval');
       return { action: 'failed', patch, apiResponse: { status: (err as { status?: unknown }).status ?? null }, error: message };
     }
@@ -270,11 +275,10 @@ export class CanaryRunner {
     const eventKey = `${r.verdict}:${r.outcome}:${r.action}`;
     if (r.verdict !== 'hold' || st.lastEventKey !== eventKey) {
       st.lastEventKey = eventKey;
-      const reason = { promote: 'CanaryPromoted', step: 'CanaryStepped', hold: 'CanaryHeld', rollback: 'CanaryRolledBack' }[r.verdict];
       try {
         await this.deps.rollout.recordEvent(snap, {
           type: r.verdict === 'rollback' || r.action === 'failed' ? 'Warning' : 'Normal',
-          reason: r.action === 'dry_run' ? `${reason}DryRun` : reason,
+          reason: eventReason(r),
           action: { promote: 'Promote', step: 'Step', hold: 'Hold', rollback: 'Rollback' }[r.verdict],
           note: `modelslo canary ${r.revision} (${r.action}): ${r.reason}`.slice(0, 1024),
         });
@@ -299,6 +303,13 @@ export class CanaryRunner {
     for (const t of this.timers) clearInterval(t);
     await Promise.all([...this.queues.values()]);
   }
+}
+
+/** The Event reason of a decision: what happened (CanaryRolledBack), or what did not (CanaryRollbackDryRun, …Failed). */
+export function eventReason(r: Pick<CanaryDecisionRecord, 'verdict' | 'action'>): string {
+  if (r.action === 'patched' || r.action === 'none') return { promote: 'CanaryPromoted', step: 'CanaryStepped', hold: 'CanaryHeld', rollback: 'CanaryRolledBack' }[r.verdict];
+  const noun = { promote: 'CanaryPromotion', step: 'CanaryStep', hold: 'CanaryHold', rollback: 'CanaryRollback' }[r.verdict];
+  return `${noun}${{ dry_run: 'DryRun', notified: 'Notified', failed: 'Failed', skipped: 'Skipped' }[r.action]}`;
 }
 
 function key(m: Model): string {

@@ -1,6 +1,7 @@
 /** The `modelslo` command line: one sub-command per file in this folder. */
 import { Command, CommanderError } from 'commander';
 import { ExitError } from './errors.js';
+import { registerCanary } from './canary.js';
 import { registerGenerate } from './generate.js';
 import { registerDaemon } from './daemon.js';
 import { registerDemo } from './demo.js';
@@ -15,14 +16,15 @@ export async function main(argv: string[]): Promise<number> {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
-    .addHelpText('after', '\nExit codes: 0 success, 1 invalid config (or, for drift, drift found), 2 usage or I/O error.');
+    .addHelpText('after', '\nExit codes: 0 success, 1 invalid config (or, for drift, drift found; for canary judge, rollback), 2 usage or I/O error, 3 canary judge: hold.');
   registerDemo(program);
   registerGenerate(program);
   registerValidate(program);
   registerDaemon(program);
   registerSidecar(program);
   registerDrift(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerCanary(program);
+  for (const cmd of program.commands) for (const c of [cmd, ...cmd.commands]) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

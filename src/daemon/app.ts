@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../model/types.js';
 import { tokenMatches } from '../ops/secrets.js';
 import type { Store } from '../store/port.js';
+import type { CanaryRunner } from '../canary/runner.js';
+import { canaryRunHandler, canaryStatusHandler } from './canary-routes.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
 import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
 import type { DriftRunner } from './drift-runner.js';
@@ -20,6 +22,8 @@ export interface AppDeps {
   token: string | null;
   /** The drift checks (GET …/drift, POST …/drift/run). */
   drift: DriftRunner;
+  /** Canary analysis (GET …/canary, POST …/canary/run); null when no model has a canary section. */
+  canary?: CanaryRunner | null;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -66,6 +70,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/models/:ns/:model/predictions', wrap(predictionsHandler(store)));
   app.get('/api/v1/models/:ns/:model/drift', wrap(driftStatusHandler(config, store, drift)));
   app.post('/api/v1/models/:ns/:model/drift/run', wrap(driftRunHandler(config, drift)));
+  app.get('/api/v1/models/:ns/:model/canary', wrap(canaryStatusHandler(config, store, deps.canary ?? null)));
+  app.post('/api/v1/models/:ns/:model/canary/run', wrap(canaryRunHandler(config, deps.canary ?? null)));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });

@@ -9,7 +9,10 @@ import { parseListen } from '../ops/listen.js';
 import { silentLogger } from '../ops/logger.js';
 import type { Store } from '../store/port.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
+import { CanaryRunner } from '../canary/runner.js';
+import type { RolloutPort } from '../k8s/port.js';
 import { createApp } from './app.js';
+import { canaryDeps } from './canary-wiring.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -22,8 +25,10 @@ export interface DaemonOptions {
   listen?: string;
   db?: string;
   log?: Logger;
-  /** Where drift alerts go (default: an AlertmanagerClient on alerting.alertmanager_url when a model has drift checks). */
+  /** Where drift and canary alerts go (default: an AlertmanagerClient on alerting.alertmanager_url when a model has drift or canary checks). */
   alertSink?: AlertSink | null;
+  /** The Kubernetes API of canary analysis (default: @kubernetes/client-node from the kubeconfig or the in-cluster service account). */
+  rollout?: RolloutPort;
 }
 
 /** A running daemon. */
@@ -33,6 +38,8 @@ export interface RunningDaemon {
   store: Store;
   metrics: DaemonMetrics;
   drift: DriftRunner;
+  /** Canary analysis (null when no model has a canary section). */
+  canary: CanaryRunner | null;
   /** Stops accepting, waits for in-flight requests (each commits before it answers), stops jobs, closes the store. */
   close(): Promise<void>;
 }
@@ -64,12 +71,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const metrics = createMetrics();
   writerMetrics(metrics, store);
   const hasDrift = opts.config.models.some((m) => m.drift !== undefined);
+  const hasCanary = opts.config.models.some((m) => m.canary !== undefined);
   const sink =
     opts.alertSink !== undefined ? opts.alertSink
-    : hasDrift ? new AlertmanagerClient({ url: opts.config.alerting.alertmanagerUrl, onRetry: (err) => (metrics.alertRetries.inc(), log.warn({ err: err.message }, 'alertmanager delivery failed; retrying')) })
+    : hasDrift || hasCanary ? new AlertmanagerClient({ url: opts.config.alerting.alertmanagerUrl, onRetry: (err) => (metrics.alertRetries.inc(), log.warn({ err: err.message }, 'alertmanager delivery failed; retrying')) })
     : null;
   const drift = new DriftRunner({ config: opts.config, store, metrics, log, sink });
-  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift });
+  const canary = hasCanary ? new CanaryRunner(await canaryDeps({ config: opts.config, store, metrics, log, sink, ...(opts.rollout ? { rollout: opts.rollout } : {}) })) : null;
+  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -84,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   server.keepAliveTimeout = 65_000;
   const stopJobs = startJobs(store, opts.config.daemon, metrics, log);
   await drift.start();
+  canary?.start();
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ url, db: dbFile, auth: opts.token !== null, models: opts.config.models.length }, 'daemon listening');
@@ -94,9 +104,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     store,
     metrics,
     drift,
+    canary,
     close: () =>
       (closed ??= (async () => {
         stopJobs();
+        await canary?.close();
         await drift.close();
         await new Promise<void>((resolve) => {
           // A keep-alive connection whose request was in flight turns idle only after its (committed)

@@ -22,6 +22,11 @@ export interface DaemonMetrics {
   driftChecks: Counter<'model' | 'namespace' | 'outcome'>;
   /** Failed deliveries to Alertmanager (each retried later). */
   alertRetries: Counter;
+  /** Canary decisions by verdict (decision = promote | step | hold | rollback). */
+  canaryDecisions: Counter<'namespace' | 'model' | 'decision'>;
+  /** Canary rounds that failed, by part (kubernetes | analysis | store | alert). */
+  canaryFailures: Counter<'namespace' | 'model' | 'reason'>;
+  canaryAnalysisSeconds: Histogram;
   /** Stops the event-loop monitor. */
   stop(): void;
 }
@@ -59,6 +64,9 @@ export function createMetrics(): DaemonMetrics {
     driftDetected: new Gauge({ name: 'modelslo_drift_detected', help: 'Whether the feature drifted in the latest drift check (1) or not (0).', labelNames: ['model', 'namespace', 'feature'], registers: [registry] }),
     driftChecks: new Counter({ name: 'modelslo_drift_checks_total', help: 'Drift checks by model and outcome (ok, failed).', labelNames: ['model', 'namespace', 'outcome'], registers: [registry] }),
     alertRetries: new Counter({ name: 'modelslo_alertmanager_retries_total', help: 'Failed deliveries of alerts to Alertmanager; each is retried with backoff.', registers: [registry] }),
+    canaryDecisions: new Counter({ name: 'modelslo_canary_decisions_total', help: 'Canary decisions by model and decision (promote, step, hold, rollback).', labelNames: ['namespace', 'model', 'decision'], registers: [registry] }),
+    canaryFailures: new Counter({ name: 'modelslo_canary_failures_total', help: 'Failures of canary rounds by part (kubernetes: the API refused or failed; analysis; store; alert); each round is retried at the next interval.', labelNames: ['namespace', 'model', 'reason'], registers: [registry] }),
+    canaryAnalysisSeconds: new Histogram({ name: 'modelslo_canary_analysis_seconds', help: 'Time of one canary analysis (records read, statistics, decision), without the Kubernetes calls.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
     stop: () => loop.disable(),
   };
 }

@@ -76,7 +76,7 @@ const fromRow = (r: DecisionRow): CanaryDecisionRecord => ({
 /** The CanaryStore reads over one (query-only) connection. */
 export function sqliteCanaryReads(db: Database.Database): CanaryReads {
   const samples = db.prepare(
-    `SELECT status, latency_ms, outputs, response_payload FROM predictions
+    `SELECT time_ms, status, latency_ms, outputs, response_payload FROM predictions
      WHERE namespace = @ns AND model = @model AND time_ms >= @from AND time_ms < @to AND status IS NOT NULL
        AND (revision = @revision OR (revision IS NULL AND endpoint = @endpoint))
      ORDER BY time_ms DESC LIMIT @limit`,
@@ -88,9 +88,9 @@ export function sqliteCanaryReads(db: Database.Database): CanaryReads {
   return {
     revisionSamples(q) {
       return new Promise((resolve) => {
-        type Row = { status: number; latency_ms: number | null; outputs: string | null; response_payload: string | Buffer | null };
+        type Row = { time_ms: number; status: number; latency_ms: number | null; outputs: string | null; response_payload: string | Buffer | null };
         const rows = samples.all({ ns: q.namespace, model: q.model, from: q.fromMs, to: q.toMs, revision: q.revision, endpoint: q.endpoint, limit: q.limit }) as Row[];
-        resolve(rows.map((r): RevisionSample => ({ status: r.status, latencyMs: r.latency_ms, predictions: json(r.outputs) as unknown[] | null, response: r.response_payload })));
+        resolve(rows.map((r): RevisionSample => ({ timeMs: r.time_ms, status: r.status, latencyMs: r.latency_ms, predictions: json(r.outputs) as unknown[] | null, response: r.response_payload })));
       });
     },
     canaryDecisions(q) {

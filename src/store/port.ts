@@ -150,6 +150,7 @@ export interface DriftStore {
 
 /** One request record of a revision, as canary analysis reads it. */
 export interface RevisionSample {
+  timeMs: number;
   status: number;
   latencyMs: number | null;
   predictions: unknown[] | null;

@@ -180,7 +180,11 @@ describe('properties', () => {
         const before = judgeOnce(analyse({ settings: s, slos: slos(), canary, primary }));
         const statuses = [...(canary.statuses as number[])];
         let turned = 0;
-        for (let i = 0; i < statuses.length && turned < extra; i++) if (statuses[i] === 200) ((statuses[i] = 500), turned++);
+        for (let i = 0; i < statuses.length && turned < extra; i++) {
+          if (statuses[i] !== 200) continue;
+          statuses[i] = 500;
+          turned++;
+        }
         const after = judgeOnce(analyse({ settings: s, slos: slos(), canary: { ...canary, statuses }, primary }));
         return before !== 'rollback' || after === 'rollback';
       }),
