@@ -176,6 +176,7 @@ describe('generated Alertmanager config', () => {
     ['a page', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=payments', 'model=fraud-detector', 'slo=availability'], 'oncall'],
     ['a ticket', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'slo=latency'], 'fraud-ml'],
     ['a drift alert', ['alertname=ModelDrift', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'feature=amount'], 'fraud-ml'],
+    ['a canary rollback', ['alertname=ModelCanaryRolledBack', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'revision=fraud-detector-predictor-00002'], 'fraud-ml'],
     ['a drift alert of another model', ['alertname=ModelDrift', 'severity=ticket', 'namespace=search', 'model=query-ranker', 'feature=q'], 'search-ml'],
     ['a ticket to an email-only owner', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=growth', 'model=churn-scorer', 'slo=valid-predictions'], 'team-growth-ml'],
     ['a page of a model not in the config', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=x', 'model=y'], 'oncall'],
