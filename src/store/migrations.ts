@@ -60,6 +60,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX drift_results_run ON drift_results (namespace, model, run_ms);
     `,
   },
+  // Version 3 is the canary decisions' audit table (its own migration); versions may have gaps.
+  {
+    version: 4,
+    sql: `
+      -- The alert journal: one row per alert state seen in an Alertmanager notification; a repeated
+      -- notification of the same (fingerprint, startsAt, status) is stored once.
+      CREATE TABLE alert_journal (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL, status TEXT NOT NULL, starts_at_ms INTEGER NOT NULL, ends_at_ms INTEGER,
+        alertname TEXT NOT NULL, namespace TEXT, model TEXT, severity TEXT, slo TEXT,
+        labels TEXT NOT NULL, annotations TEXT NOT NULL, receivers TEXT NOT NULL,
+        group_key TEXT NOT NULL, received_ms INTEGER NOT NULL,
+        UNIQUE (fingerprint, starts_at_ms, status)
+      );
+      CREATE INDEX alert_journal_model ON alert_journal (namespace, model, starts_at_ms);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -15,9 +15,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
 import { sqliteDriftReads } from './drift-sql.js';
+import { sqliteReportReads } from './report-sql.js';
 import { migrate } from './migrations.js';
 import { applyPragmas } from './pragmas.js';
-import type { DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
+import type { AlertRecord, DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
 import { inlineWriter, startWriterThread, type Writer, type WriterStats } from './sqlite-writer.js';
 import { flattenEvents, flattenSpans } from './write-messages.js';
@@ -59,12 +60,14 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
 
 class SqliteStoreImpl implements SqliteStore {
   private readonly drift;
+  private readonly reports;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writer: Writer,
   ) {
     this.drift = sqliteDriftReads(db);
+    this.reports = sqliteReportReads(db);
   }
 
   async insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
@@ -153,6 +156,23 @@ class SqliteStoreImpl implements SqliteStore {
 
   driftResults(q: Parameters<Store['driftResults']>[0]): Promise<DriftResultRecord[]> {
     return this.drift.driftResults(q);
+  }
+
+  async insertAlerts(records: readonly AlertRecord[]): Promise<WriteResult> {
+    const [inserted, duplicates] = await this.writer.write({ op: 'alerts', records });
+    return { inserted, duplicates };
+  }
+
+  alertJournal(q: Parameters<Store['alertJournal']>[0]): Promise<AlertRecord[]> {
+    return this.reports.alertJournal(q);
+  }
+
+  requestRecords(q: Parameters<Store['requestRecords']>[0]): ReturnType<Store['requestRecords']> {
+    return this.reports.requestRecords(q);
+  }
+
+  revisions(q: Parameters<Store['revisions']>[0]): ReturnType<Store['revisions']> {
+    return this.reports.revisions(q);
   }
 
   /** Open with every migration applied (before the writer started) and the writer accepting writes. */
