@@ -5,6 +5,7 @@ import type { Config } from '../model/types.js';
 import { tokenMatches } from '../ops/secrets.js';
 import type { Store } from '../store/port.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
+import { journalHandler } from './journal-route.js';
 import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
 import type { DriftRunner } from './drift-runner.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
   const ingest = { store, metrics, log, limits };
   app.post(['/', '/v1/events'], raw, wrap(eventsHandler(ingest)));
   app.post('/v1/traces', raw, wrap(tracesHandler(ingest)));
+  app.post('/v1/alertmanager', raw, wrap(journalHandler({ config, store, metrics, log })));
 
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));

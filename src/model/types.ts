@@ -142,6 +142,8 @@ export interface Alerting {
   absentSeverity: 'page' | 'ticket';
   /** How long SLI data must be absent before that alert fires. */
   absentFor: string;
+  /** The alert journal: the daemon's webhook URL and the file Alertmanager reads its bearer token from. */
+  journal: { url: string; credentialsFile: string };
 }
 
 /** Settings of the daemon process. */

@@ -225,6 +225,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
       ...(a.smtp ? { smtp: { smarthost: a.smtp.smarthost, from: a.smtp.from, requireTls: a.smtp.require_tls } } : {}),
       absentSeverity: a.absent_data.severity,
       absentFor: a.absent_data.for,
+      journal: { url: a.journal.url ?? `http://${d.listen}/v1/alertmanager`, credentialsFile: a.journal.credentials_file },
     },
   };
 }

@@ -136,6 +136,9 @@ const maintenance = z
     message: 'needs either start and end, or weekly',
   });
 
+/** Where Alertmanager reads the daemon's bearer token for the journal webhook, unless configured. */
+export const JOURNAL_CREDENTIALS_FILE = '/etc/alertmanager/secrets/modelslo-token';
+
 const receiver = z.looseObject({ name: z.string().min(1) });
 
 const alerting = z.strictObject({
@@ -148,6 +151,10 @@ const alerting = z.strictObject({
   absent_data: z
     .strictObject({ severity: z.enum(['page', 'ticket']).default('ticket'), for: duration.default('10m') })
     .default({ severity: 'ticket', for: '10m' }),
+  // The alert journal: Alertmanager's webhook to the daemon (default: http://<daemon.listen>/v1/alertmanager).
+  journal: z
+    .strictObject({ url: url.optional(), credentials_file: z.string().min(1).default(JOURNAL_CREDENTIALS_FILE) })
+    .default({ credentials_file: JOURNAL_CREDENTIALS_FILE }),
 });
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[-.a-zA-Z0-9]*):[0-9]{1,5}$/, 'must be HOST:PORT, such as 127.0.0.1:9464');
@@ -197,6 +204,7 @@ export const configSchema = z.strictObject({
     oncall_receiver: 'oncall',
     receivers: [],
     absent_data: { severity: 'ticket', for: '10m' },
+    journal: { credentials_file: JOURNAL_CREDENTIALS_FILE },
   }),
   maintenance: z.array(maintenance).default([]),
   daemon: daemon.default(daemon.parse({})),
