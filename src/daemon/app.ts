@@ -6,6 +6,8 @@ import { tokenMatches } from '../ops/secrets.js';
 import type { Store } from '../store/port.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
 import { journalHandler } from './journal-route.js';
+import type { AutoReports } from './auto-reports.js';
+import { reportHandler, reportsHandler, storedReportHandler } from './report-routes.js';
 import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
 import type { DriftRunner } from './drift-runner.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -21,6 +23,8 @@ export interface AppDeps {
   token: string | null;
   /** The drift checks (GET …/drift, POST …/drift/run). */
   drift: DriftRunner;
+  /** The reports drafted when an incident ends (report.auto). */
+  reports: AutoReports;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -30,7 +34,7 @@ const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction): 
 
 /** Builds the app (does not listen). */
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, metrics, log, token, drift } = deps;
+  const { config, store, metrics, log, token, drift, reports } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -61,13 +65,16 @@ export function createApp(deps: AppDeps): express.Express {
   const ingest = { store, metrics, log, limits };
   app.post(['/', '/v1/events'], raw, wrap(eventsHandler(ingest)));
   app.post('/v1/traces', raw, wrap(tracesHandler(ingest)));
-  app.post('/v1/alertmanager', raw, wrap(journalHandler({ config, store, metrics, log })));
+  app.post('/v1/alertmanager', raw, wrap(journalHandler({ config, store, metrics, log, onStored: (r) => reports.onNotification(r) })));
 
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/predictions', wrap(predictionsHandler(store)));
   app.get('/api/v1/models/:ns/:model/drift', wrap(driftStatusHandler(config, store, drift)));
   app.post('/api/v1/models/:ns/:model/drift/run', wrap(driftRunHandler(config, drift)));
+  app.get('/api/v1/models/:ns/:model/report', wrap(reportHandler(config, store)));
+  app.get('/api/v1/models/:ns/:model/reports', wrap(reportsHandler(config, reports)));
+  app.get('/api/v1/models/:ns/:model/reports/:id', wrap(storedReportHandler(config, reports)));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });

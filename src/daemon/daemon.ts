@@ -10,6 +10,7 @@ import { silentLogger } from '../ops/logger.js';
 import type { Store } from '../store/port.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
 import { createApp } from './app.js';
+import { AutoReports } from './auto-reports.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -33,6 +34,7 @@ export interface RunningDaemon {
   store: Store;
   metrics: DaemonMetrics;
   drift: DriftRunner;
+  reports: AutoReports;
   /** Stops accepting, waits for in-flight requests (each commits before it answers), stops jobs, closes the store. */
   close(): Promise<void>;
 }
@@ -69,7 +71,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     : hasDrift ? new AlertmanagerClient({ url: opts.config.alerting.alertmanagerUrl, onRetry: (err) => (metrics.alertRetries.inc(), log.warn({ err: err.message }, 'alertmanager delivery failed; retrying')) })
     : null;
   const drift = new DriftRunner({ config: opts.config, store, metrics, log, sink });
-  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift });
+  const reports = new AutoReports({ config: opts.config, store, log, metrics });
+  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, reports });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -94,6 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     store,
     metrics,
     drift,
+    reports,
     close: () =>
       (closed ??= (async () => {
         stopJobs();
@@ -105,6 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           server.close(() => (clearInterval(sweep), resolve()));
           server.closeIdleConnections();
         });
+        await reports.idle();
         metrics.stop();
         await store.close();
         log.info('daemon stopped; store closed');

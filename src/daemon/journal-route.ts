@@ -59,7 +59,7 @@ export function journalRecords(body: z.output<typeof payload>, receivers: (l: Re
 }
 
 /** The handler of POST /v1/alertmanager (JSON body, already size-limited by the router). */
-export function journalHandler(deps: { config: Config; store: AlertJournalStore; metrics: DaemonMetrics; log: Logger }) {
+export function journalHandler(deps: { config: Config; store: AlertJournalStore; metrics: DaemonMetrics; log: Logger; onStored?: (records: AlertRecord[]) => void }) {
   const route = alertmanagerConfig(deps.config).route as RouteNode;
   const receivers = (l: Record<string, string>): string[] => routeReceivers(route, l).filter((r) => r !== JOURNAL_RECEIVER);
   return async (req: Request, res: Response): Promise<void> => {
@@ -78,7 +78,9 @@ export function journalHandler(deps: { config: Config; store: AlertJournalStore;
       res.status(400).json({ error: `body.${(issue?.path ?? []).join('.')}: ${issue?.message ?? 'invalid'}` });
       return;
     }
-    const result = await deps.store.insertAlerts(journalRecords(parsed.data, receivers, Date.now()));
+    const records = journalRecords(parsed.data, receivers, Date.now());
+    const result = await deps.store.insertAlerts(records);
+    deps.onStored?.(records);
     deps.metrics.requests.inc({ route: '/v1/alertmanager', code: '200' });
     deps.log.info({ status: parsed.data.status, alerts: parsed.data.alerts.length, ...result }, 'alert notification journaled');
     res.json(result);

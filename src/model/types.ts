@@ -179,4 +179,6 @@ export interface Config {
   maintenanceWindows: MaintenanceWindow[];
   daemon: DaemonSettings;
   sidecar: SidecarSettings;
+  /** Postmortem reports: drafted by the daemon when an incident's page resolves (auto), into dir. */
+  report: { auto: boolean; dir: string };
 }

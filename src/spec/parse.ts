@@ -198,6 +198,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
   return {
     models,
     maintenanceWindows,
+    report: { auto: cfg.report.auto, dir: cfg.report.dir },
     daemon: {
       listen: d.listen,
       db: d.db,

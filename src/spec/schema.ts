@@ -195,6 +195,9 @@ const defaults = z.strictObject({
   latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
 });
 
+// Postmortem reports: with auto, the daemon drafts one when an incident's page resolves, into dir.
+const report = z.strictObject({ auto: z.boolean().default(false), dir: z.string().min(1).default('./.modelslo/reports') });
+
 /** The whole file, version 1. */
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }).default(1),
@@ -209,6 +212,7 @@ export const configSchema = z.strictObject({
   maintenance: z.array(maintenance).default([]),
   daemon: daemon.default(daemon.parse({})),
   sidecar: sidecar.default(sidecar.parse({})),
+  report: report.default({ auto: false, dir: './.modelslo/reports' }),
   models: z.array(model).min(1, 'needs at least one model'),
 });
 

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import type { AlertRecord } from '../../src/store/port.js';
 import { generatedRoutingForTests, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
-import { TEST_TOKEN } from '../support/daemon.js';
+import { decodeBatch } from '../../src/ingest/cloudevents.js';
+import { callDaemon, TEST_TOKEN } from '../support/daemon.js';
+import { sidecarEvent } from '../support/events.js';
 import { mustParse } from '../support/fixtures.js';
 import { startWebhook, type WebhookServer } from '../support/webhook.js';
 
@@ -52,9 +54,9 @@ afterAll(async () => {
 });
 
 const SCOPE = { namespace: 'payments', model: 'fraud-detector' };
-const PAGE = { alertname: 'ModelSLOErrorBudgetBurn', severity: 'page', slo: 'availability', long_window: '1h', ...SCOPE };
+const PAGE = { alertname: 'ModelSLOErrorBudgetBurn', severity: 'page', slo: 'availability', long_window: '1h', short_window: '5m', ...SCOPE };
 // Of another SLO: a page inhibits the ticket of its own SLO, for every receiver, the journal too.
-const TICKET = { alertname: 'ModelSLOErrorBudgetBurn', severity: 'ticket', slo: 'latency', long_window: '1d', ...SCOPE };
+const TICKET = { alertname: 'ModelSLOErrorBudgetBurn', severity: 'ticket', slo: 'latency', long_window: '1d', short_window: '2h', ...SCOPE };
 
 async function postAlerts(alerts: Array<{ labels: Record<string, string>; startsAt: string; endsAt?: string }>): Promise<void> {
   const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts.map((a) => ({ annotations: { summary: 'test' }, ...a }))) });
@@ -99,6 +101,25 @@ describe('the alert journal', () => {
     // Repeats of the same state are stored once.
     const again = await daemon.store.insertAlerts(pages);
     expect(again).toEqual({ inserted: 0, duplicates: 2 });
+  });
+
+  it('puts the notifications Alertmanager sent on the report\'s timeline, with their receivers', { timeout: 30_000 }, async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 40 }, (_, i) => i).flatMap((i) => {
+      const timeMs = now - 200_000 + i * 5000;
+      return [sidecarEvent('request', `tl-${i}`, { timeMs }), sidecarEvent('response', `tl-${i}`, { timeMs, status: i % 4 === 0 ? 500 : 200 })];
+    });
+    const d = decodeBatch(Buffer.from(JSON.stringify(events)), { eventPayloadBytes: 1 << 20, jsonDepth: 64 });
+    if (!d.ok) throw new Error(d.error);
+    await daemon.store.insertEvents(d.value);
+    const r = await callDaemon(daemon.url, 'GET', `/api/v1/models/payments/fraud-detector/report?from=${now - 600_000}&to=${now + 60_000}`);
+    expect(r.status).toBe(200);
+    const texts = (r.json.timeline as Array<{ text: string }>).map((e) => e.text);
+    expect(texts).toContain('alert fired: ModelSLOErrorBudgetBurn (page, slo=availability, 1h/5m) → oncall');
+    expect(texts).toContain('alert resolved: ModelSLOErrorBudgetBurn (page, slo=availability, 1h/5m) → oncall');
+    expect(texts).toContain('alert fired: ModelSLOErrorBudgetBurn (ticket, slo=latency, 1d/2h) → fraud-ml');
+    expect(texts.some((t) => t.startsWith('alert fired: ModelDrift (ticket, feature=amount) → fraud-ml'))).toBe(true);
+    expect(r.json.detection.detectedMs).toBe(pageStart.getTime());
   });
 
   it('refuses a notification without the token, and a malformed one naming the field', async () => {
