@@ -5,6 +5,7 @@ import { registerGenerate } from './generate.js';
 import { registerDaemon } from './daemon.js';
 import { registerDemo } from './demo.js';
 import { registerDrift } from './drift.js';
+import { registerReport } from './report.js';
 import { registerSidecar } from './sidecar.js';
 import { registerValidate } from './validate.js';
 
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDaemon(program);
   registerSidecar(program);
   registerDrift(program);
+  registerReport(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
