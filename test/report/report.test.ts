@@ -6,7 +6,8 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prometheusAlertHistory } from '../../src/alerting/prometheus-alerts.js';
 import type { Config, Model } from '../../src/model/types.js';
@@ -21,6 +22,7 @@ import { mustParse, repoPath } from '../support/fixtures.js';
 import { fixtureConfigText, fixtureDecisions, fixtureRequests, INCIDENT, PRIMARY } from '../support/incident.js';
 import { seedStore } from '../support/incident.js';
 import { backfillOpenMetrics, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+import { visitPage, type PageVisit } from '../support/report-page.js';
 
 const GOLDEN = repoPath('test/golden/report/fraud-detector');
 const at = (hh: number, mm: number): number => Date.UTC(2026, 10, 30, hh, mm);
@@ -151,5 +153,49 @@ describe('the postmortem report of the fixed incident', () => {
       if (tz === undefined) delete process.env.TZ;
       else process.env.TZ = tz;
     }
+  });
+});
+
+describe('the HTML report in headless Chromium', () => {
+  const pageRequests = (v: PageVisit): string[] => v.requests.filter((r) => r.referer !== null).map((r) => r.url.replace(/^http:\/\/127\.0\.0\.1:\d+/, ''));
+
+  it('notices a console error and an external request (the check can fail)', { timeout: 60_000 }, async () => {
+    const v = await visitPage('<!DOCTYPE html><p>x</p><img src="http://example.invalid/x.png"><script>console.error("boom")</script>', join(dir, 'control.png'), 400);
+    expect(pageRequests(v)).toContain('http://example.invalid/x.png');
+    expect(v.console.join('\n')).toContain('boom');
+  });
+
+  it('opens with no console message and no request but the page itself; the screenshot is not blank', { timeout: 60_000 }, async () => {
+    const png = process.env.UPDATE_GOLDEN === '1' ? repoPath('docs/report-example/report.png') : join(dir, 'report.png');
+    mkdirSync(dirname(png), { recursive: true });
+    const v = await visitPage(rendered.html, png, 7800);
+    expect(v.console).toEqual([]);
+    expect(pageRequests(v).filter((u) => u !== '/favicon.ico')).toEqual([]);
+    expect(v.requests.filter((r) => r.url.endsWith('/page.html'))).toHaveLength(1);
+    const image = PNG.sync.read(readFileSync(png));
+    let ink = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < image.data.length; i += 4) {
+      const [r = 255, g = 255, b = 255] = [image.data[i], image.data[i + 1], image.data[i + 2]];
+      if (r + g + b < 720) ink++;
+      colours.add((r << 16) | (g << 8) | b);
+    }
+    expect(ink / (image.width * image.height)).toBeGreaterThan(0.02);
+    // Text, the shaded band and the chart lines: many colours, not a flat page.
+    expect(colours.size).toBeGreaterThan(50);
+  });
+});
+
+describe('the rendered example in docs/', () => {
+  it('is this report: Markdown and charts (UPDATE_GOLDEN=1 rewrites them)', () => {
+    const docs = repoPath('docs/report-example');
+    if (process.env.UPDATE_GOLDEN === '1') {
+      mkdirSync(join(docs, 'charts'), { recursive: true });
+      writeFileSync(join(docs, 'report.md'), rendered.markdown);
+      writeFileSync(join(docs, 'report.html'), rendered.html);
+      for (const [path, svg] of rendered.svgs) writeFileSync(join(docs, path), svg);
+    }
+    expect(readFileSync(join(docs, 'report.md'), 'utf8')).toBe(rendered.markdown);
+    for (const [path, svg] of rendered.svgs) expect(readFileSync(join(docs, path), 'utf8'), path).toBe(svg);
   });
 });
