@@ -1,11 +1,11 @@
 /** The owners' alert of a failed canary: ModelCanaryRolledBack (severity ticket), routed like drift alerts to the model's owners. */
 import type { AmAlert } from '../alerting/alertmanager-client.js';
 import type { Model } from '../model/types.js';
-import { ownerReceiver } from '../rules/alertmanager.js';
+import { CANARY_ALERT, ownerReceiver } from '../rules/alertmanager.js';
 import type { CanaryDecisionRecord } from '../store/port.js';
 
 /** Alert name of a canary rolled back (or, with action notify, one that would be). */
-export const CANARY_ROLLBACK_ALERT = 'ModelCanaryRolledBack';
+export const CANARY_ROLLBACK_ALERT = CANARY_ALERT;
 
 /** How long the alert stays active after the rollback (a rollback is an event; this is its notice). */
 export const CANARY_ALERT_ACTIVE_MS = 60 * 60_000;

@@ -6,6 +6,7 @@ import { registerGenerate } from './generate.js';
 import { registerDaemon } from './daemon.js';
 import { registerDemo } from './demo.js';
 import { registerDrift } from './drift.js';
+import { registerReport } from './report.js';
 import { registerSidecar } from './sidecar.js';
 import { registerValidate } from './validate.js';
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSidecar(program);
   registerDrift(program);
   registerCanary(program);
+  registerReport(program);
   for (const cmd of program.commands) for (const c of [cmd, ...cmd.commands]) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

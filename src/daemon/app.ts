@@ -7,6 +7,9 @@ import type { Store } from '../store/port.js';
 import type { CanaryRunner } from '../canary/runner.js';
 import { canaryRunHandler, canaryStatusHandler } from './canary-routes.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
+import { journalHandler } from './journal-route.js';
+import type { AutoReports } from './auto-reports.js';
+import { reportHandler, reportsHandler, storedReportHandler } from './report-routes.js';
 import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
 import type { DriftRunner } from './drift-runner.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -24,6 +27,8 @@ export interface AppDeps {
   drift: DriftRunner;
   /** Canary analysis (GET …/canary, POST …/canary/run); null when no model has a canary section. */
   canary?: CanaryRunner | null;
+  /** The reports drafted when an incident ends (report.auto). */
+  reports: AutoReports;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -33,7 +38,7 @@ const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction): 
 
 /** Builds the app (does not listen). */
 export function createApp(deps: AppDeps): express.Express {
-  const { config, store, metrics, log, token, drift } = deps;
+  const { config, store, metrics, log, token, drift, reports } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -64,6 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   const ingest = { store, metrics, log, limits };
   app.post(['/', '/v1/events'], raw, wrap(eventsHandler(ingest)));
   app.post('/v1/traces', raw, wrap(tracesHandler(ingest)));
+  app.post('/v1/alertmanager', raw, wrap(journalHandler({ config, store, metrics, log, onStored: (r) => reports.onNotification(r) })));
 
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));
@@ -72,6 +78,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/api/v1/models/:ns/:model/drift/run', wrap(driftRunHandler(config, drift)));
   app.get('/api/v1/models/:ns/:model/canary', wrap(canaryStatusHandler(config, store, deps.canary ?? null)));
   app.post('/api/v1/models/:ns/:model/canary/run', wrap(canaryRunHandler(config, deps.canary ?? null)));
+  app.get('/api/v1/models/:ns/:model/report', wrap(reportHandler(config, store)));
+  app.get('/api/v1/models/:ns/:model/reports', wrap(reportsHandler(config, reports)));
+  app.get('/api/v1/models/:ns/:model/reports/:id', wrap(storedReportHandler(config, reports)));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });

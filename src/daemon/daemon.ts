@@ -13,6 +13,7 @@ import { CanaryRunner } from '../canary/runner.js';
 import type { RolloutPort } from '../k8s/port.js';
 import { createApp } from './app.js';
 import { canaryDeps } from './canary-wiring.js';
+import { AutoReports } from './auto-reports.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -40,6 +41,7 @@ export interface RunningDaemon {
   drift: DriftRunner;
   /** Canary analysis (null when no model has a canary section). */
   canary: CanaryRunner | null;
+  reports: AutoReports;
   /** Stops accepting, waits for in-flight requests (each commits before it answers), stops jobs, closes the store. */
   close(): Promise<void>;
 }
@@ -78,7 +80,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     : null;
   const drift = new DriftRunner({ config: opts.config, store, metrics, log, sink });
   const canary = hasCanary ? new CanaryRunner(await canaryDeps({ config: opts.config, store, metrics, log, sink, ...(opts.rollout ? { rollout: opts.rollout } : {}) })) : null;
-  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary });
+  const reports = new AutoReports({ config: opts.config, store, log, metrics });
+  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary, reports });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -105,6 +108,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     metrics,
     drift,
     canary,
+    reports,
     close: () =>
       (closed ??= (async () => {
         stopJobs();
@@ -117,6 +121,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           server.close(() => (clearInterval(sweep), resolve()));
           server.closeIdleConnections();
         });
+        await reports.idle();
         metrics.stop();
         await store.close();
         log.info('daemon stopped; store closed');

@@ -183,6 +183,8 @@ export interface Alerting {
   absentSeverity: 'page' | 'ticket';
   /** How long SLI data must be absent before that alert fires. */
   absentFor: string;
+  /** The alert journal: the daemon's webhook URL and the file Alertmanager reads its bearer token from. */
+  journal: { url: string; credentialsFile: string };
 }
 
 /** Settings of the daemon process. */
@@ -218,4 +220,6 @@ export interface Config {
   maintenanceWindows: MaintenanceWindow[];
   daemon: DaemonSettings;
   sidecar: SidecarSettings;
+  /** Postmortem reports: drafted by the daemon when an incident's page resolves (auto), into dir. */
+  report: { auto: boolean; dir: string };
 }

@@ -1,13 +1,23 @@
 /**
  * The Alertmanager config: pages to the on-call, tickets and drift alerts to the model's owners,
  * grouped by namespace and model; a page inhibits the ticket of the same SLO; maintenance windows
- * mute pages. Returns the config as an object; render/ writes it.
+ * mute pages. Every notification of a modelslo alert also goes, first and with `continue: true`,
+ * to the daemon's alert journal (reports' timelines). Returns the config as an object; render/ writes it.
  */
 import type { Config, MaintenanceWindow, Model, Owner, Receiver } from '../model/types.js';
 import { RULE_NAMES } from './types.js';
 
 /** Alert name of drift alerts (sent by the daemon to Alertmanager). */
 export const DRIFT_ALERT = 'ModelDrift';
+
+/** The receiver of the alert journal (the daemon's `POST /v1/alertmanager`). */
+export const JOURNAL_RECEIVER = 'modelslo-journal';
+
+/** Alert name of a canary rolled back (sent by the daemon's canary analysis to Alertmanager). */
+export const CANARY_ALERT = 'ModelCanaryRolledBack';
+
+/** Every alert modelslo raises: the generated rules', and the daemon's drift and canary alerts. */
+export const MODELSLO_ALERTS = [RULE_NAMES.burnAlert, RULE_NAMES.absentAlert, DRIFT_ALERT, CANARY_ALERT] as const;
 
 /** The receiver an owner's alerts go to. */
 export function ownerReceiver(owner: Owner): string {
@@ -69,6 +79,10 @@ function receivers(cfg: Config): Receiver[] {
       out.push(r);
     }
   };
+  add({
+    name: JOURNAL_RECEIVER,
+    webhook_configs: [{ url: cfg.alerting.journal.url, send_resolved: true, max_alerts: 0, http_config: { authorization: { type: 'Bearer', credentials_file: cfg.alerting.journal.credentialsFile } } }],
+  });
   add({ name: cfg.alerting.oncallReceiver });
   for (const model of cfg.models) {
     for (const owner of model.owners) {
@@ -96,7 +110,13 @@ export function alertmanagerConfig(cfg: Config): Record<string, unknown> {
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
-      routes: cfg.models.map((m) => modelRoute(m, oncall)),
+      // The journal first, with continue; then the models; then the root's own receiver again:
+      // once the journal route matched, an alert no model route takes would otherwise reach only it.
+      routes: [
+        { receiver: JOURNAL_RECEIVER, matchers: [`alertname=~"${MODELSLO_ALERTS.join('|')}"`], continue: true },
+        ...cfg.models.map((m) => modelRoute(m, oncall)),
+        { receiver: oncall },
+      ],
     },
     inhibit_rules: [
       {

@@ -200,6 +200,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
   return {
     models,
     maintenanceWindows,
+    report: { auto: cfg.report.auto, dir: cfg.report.dir },
     daemon: {
       listen: d.listen,
       db: d.db,
@@ -227,6 +228,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
       ...(a.smtp ? { smtp: { smarthost: a.smtp.smarthost, from: a.smtp.from, requireTls: a.smtp.require_tls } } : {}),
       absentSeverity: a.absent_data.severity,
       absentFor: a.absent_data.for,
+      journal: { url: a.journal.url ?? `http://${d.listen}/v1/alertmanager`, credentialsFile: a.journal.credentials_file },
     },
   };
 }

@@ -137,6 +137,9 @@ const maintenance = z
     message: 'needs either start and end, or weekly',
   });
 
+/** Where Alertmanager reads the daemon's bearer token for the journal webhook, unless configured. */
+export const JOURNAL_CREDENTIALS_FILE = '/etc/alertmanager/secrets/modelslo-token';
+
 const receiver = z.looseObject({ name: z.string().min(1) });
 
 const alerting = z.strictObject({
@@ -149,6 +152,10 @@ const alerting = z.strictObject({
   absent_data: z
     .strictObject({ severity: z.enum(['page', 'ticket']).default('ticket'), for: duration.default('10m') })
     .default({ severity: 'ticket', for: '10m' }),
+  // The alert journal: Alertmanager's webhook to the daemon (default: http://<daemon.listen>/v1/alertmanager).
+  journal: z
+    .strictObject({ url: url.optional(), credentials_file: z.string().min(1).default(JOURNAL_CREDENTIALS_FILE) })
+    .default({ credentials_file: JOURNAL_CREDENTIALS_FILE }),
 });
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[-.a-zA-Z0-9]*):[0-9]{1,5}$/, 'must be HOST:PORT, such as 127.0.0.1:9464');
@@ -189,6 +196,9 @@ const defaults = z.strictObject({
   latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
 });
 
+// Postmortem reports: with auto, the daemon drafts one when an incident's page resolves, into dir.
+const report = z.strictObject({ auto: z.boolean().default(false), dir: z.string().min(1).default('./.modelslo/reports') });
+
 /** The whole file, version 1. */
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: 'must be 1' }).default(1),
@@ -198,10 +208,12 @@ export const configSchema = z.strictObject({
     oncall_receiver: 'oncall',
     receivers: [],
     absent_data: { severity: 'ticket', for: '10m' },
+    journal: { credentials_file: JOURNAL_CREDENTIALS_FILE },
   }),
   maintenance: z.array(maintenance).default([]),
   daemon: daemon.default(daemon.parse({})),
   sidecar: sidecar.default(sidecar.parse({})),
+  report: report.default({ auto: false, dir: './.modelslo/reports' }),
   models: z.array(model).min(1, 'needs at least one model'),
 });
 

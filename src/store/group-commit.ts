@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import type Database from 'better-sqlite3';
 import { EVENT_FIELDS, SPAN_FIELDS, type WriteReply, type WriteRequest } from './write-messages.js';
 import { canaryDecisionParams } from './canary-sql.js';
-import { EXPIRE_JOINS, INSERT_CANARY_DECISION, INSERT_DRIFT_RESULT, INSERT_EVENT, INSERT_SPAN, RETAIN_EVENTS, RETAIN_PAYLOADS, RETAIN_RECORDS, RETAIN_SPANS, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
+import { EXPIRE_JOINS, INSERT_ALERT, INSERT_CANARY_DECISION, INSERT_DRIFT_RESULT, INSERT_EVENT, INSERT_SPAN, RETAIN_ALERTS, RETAIN_EVENTS, RETAIN_PAYLOADS, RETAIN_RECORDS, RETAIN_SPANS, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
 
 /** Runs one group of requests in one transaction and returns one reply per request, in order. */
 export type GroupCommitter = (requests: readonly WriteRequest[]) => WriteReply[];
@@ -29,8 +29,9 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
   const insertSpan = db.prepare(INSERT_SPAN);
   const insertDrift = db.prepare(INSERT_DRIFT_RESULT);
   const insertCanary = db.prepare(INSERT_CANARY_DECISION);
+  const insertAlert = db.prepare(INSERT_ALERT);
   const expire = db.prepare(EXPIRE_JOINS);
-  const retain = [RETAIN_PAYLOADS, RETAIN_SPANS, RETAIN_RECORDS, RETAIN_EVENTS].map((sql) => db.prepare(sql));
+  const retain = [RETAIN_PAYLOADS, RETAIN_SPANS, RETAIN_RECORDS, RETAIN_EVENTS, RETAIN_ALERTS].map((sql) => db.prepare(sql));
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
@@ -68,14 +69,23 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
         return [r.records.length, 0];
       case 'canary':
         return [Number(insertCanary.run(canaryDecisionParams(r.record)).lastInsertRowid), 0];
+      case 'alerts': {
+        let inserted = 0;
+        for (const a of r.records) {
+          const l = a.labels;
+          inserted += insertAlert.run(a.fingerprint, a.status, a.startsAtMs, a.endsAtMs, a.alertname, l.namespace ?? null, l.model ?? null, l.severity ?? null, l.slo ?? null, JSON.stringify(l), JSON.stringify(a.annotations), JSON.stringify(a.receivers), a.groupKey, a.receivedMs).changes;
+        }
+        return [inserted, r.records.length - inserted];
+      }
       case 'expire':
         return [expire.run(r.beforeMs).changes, 0];
       case 'retention': {
-        const [payloads, spans, records, events] = retain;
+        const [payloads, spans, records, events, alerts] = retain;
         const p = payloads?.run(r.payloadBeforeMs).changes ?? 0;
         spans?.run(r.payloadBeforeMs);
         const n = records?.run(r.aggregateBeforeMs).changes ?? 0;
         events?.run(r.aggregateBeforeMs);
+        alerts?.run(r.aggregateBeforeMs);
         return [p, n];
       }
     }

@@ -77,6 +77,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX predictions_revision ON predictions (namespace, model, revision, time_ms);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- The alert journal: one row per alert state seen in an Alertmanager notification; a repeated
+      -- notification of the same (fingerprint, startsAt, status) is stored once.
+      CREATE TABLE alert_journal (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL, status TEXT NOT NULL, starts_at_ms INTEGER NOT NULL, ends_at_ms INTEGER,
+        alertname TEXT NOT NULL, namespace TEXT, model TEXT, severity TEXT, slo TEXT,
+        labels TEXT NOT NULL, annotations TEXT NOT NULL, receivers TEXT NOT NULL,
+        group_key TEXT NOT NULL, received_ms INTEGER NOT NULL,
+        UNIQUE (fingerprint, starts_at_ms, status)
+      );
+      CREATE INDEX alert_journal_model ON alert_journal (namespace, model, starts_at_ms);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -200,5 +200,46 @@ export interface CanaryStore {
   canaryDecisions(q: { namespace: string; model: string; fromMs?: number; toMs?: number; limit: number }): Promise<CanaryDecisionRecord[]>;
 }
 
+/** One alert state from an Alertmanager notification (the alert journal); times are epoch ms. */
+export interface AlertRecord {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  startsAtMs: number;
+  /** When it resolved (null while firing). */
+  endsAtMs: number | null;
+  alertname: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The receivers the generated routing sends this alert to (the journal's own receiver left out). */
+  receivers: string[];
+  groupKey: string;
+  receivedMs: number;
+}
+
+/** The alert journal: every notification of every modelslo alert, for reports' timelines. */
+export interface AlertJournalStore {
+  /** Stores alert states; a repeated (fingerprint, startsAt, status) is skipped. */
+  insertAlerts(records: readonly AlertRecord[]): Promise<WriteResult>;
+  /** A model's alert states that started before `toMs` and did not resolve before `fromMs`, oldest first. */
+  alertJournal(q: { namespace: string; model: string; fromMs: number; toMs: number }): Promise<AlertRecord[]>;
+}
+
+/** Request records read by reports: one row per answered request, without payloads. */
+export interface RequestRecord {
+  timeMs: number;
+  revision: string | null;
+  endpoint: string;
+  status: number;
+  latencyMs: number | null;
+}
+
+/** Reads of reports: the request records of a range, and when each revision was first seen. */
+export interface ReportStore {
+  /** Answered requests (with a status) with time in [fromMs, toMs), oldest first. */
+  requestRecords(q: { namespace: string; model: string; fromMs: number; toMs: number }): Promise<RequestRecord[]>;
+  /** Each revision's first and last record time; `oldestMs` is the oldest record of the model kept. */
+  revisions(q: { namespace: string; model: string }): Promise<{ revisions: Array<{ revision: string; firstMs: number; lastMs: number }>; oldestMs: number | null }>;
+}
+
 /** The whole store the daemon is built on. */
-export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore & CanaryStore;
+export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore & CanaryStore & AlertJournalStore & ReportStore;

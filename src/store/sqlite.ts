@@ -16,9 +16,10 @@ import Database from 'better-sqlite3';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
 import { sqliteCanaryReads } from './canary-sql.js';
 import { sqliteDriftReads } from './drift-sql.js';
+import { sqliteReportReads } from './report-sql.js';
 import { migrate } from './migrations.js';
 import { applyPragmas } from './pragmas.js';
-import type { CanaryDecisionRecord, DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
+import type { AlertRecord, CanaryDecisionRecord, DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
 import { inlineWriter, startWriterThread, type Writer, type WriterStats } from './sqlite-writer.js';
 import { flattenEvents, flattenSpans } from './write-messages.js';
@@ -61,6 +62,7 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
 class SqliteStoreImpl implements SqliteStore {
   private readonly drift;
   private readonly canary;
+  private readonly reports;
 
   constructor(
     private readonly db: Database.Database,
@@ -68,6 +70,7 @@ class SqliteStoreImpl implements SqliteStore {
   ) {
     this.drift = sqliteDriftReads(db);
     this.canary = sqliteCanaryReads(db);
+    this.reports = sqliteReportReads(db);
   }
 
   async insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
@@ -168,6 +171,23 @@ class SqliteStoreImpl implements SqliteStore {
 
   canaryDecisions(q: Parameters<Store['canaryDecisions']>[0]): ReturnType<Store['canaryDecisions']> {
     return this.canary.canaryDecisions(q);
+  }
+
+  async insertAlerts(records: readonly AlertRecord[]): Promise<WriteResult> {
+    const [inserted, duplicates] = await this.writer.write({ op: 'alerts', records });
+    return { inserted, duplicates };
+  }
+
+  alertJournal(q: Parameters<Store['alertJournal']>[0]): Promise<AlertRecord[]> {
+    return this.reports.alertJournal(q);
+  }
+
+  requestRecords(q: Parameters<Store['requestRecords']>[0]): ReturnType<Store['requestRecords']> {
+    return this.reports.requestRecords(q);
+  }
+
+  revisions(q: Parameters<Store['revisions']>[0]): ReturnType<Store['revisions']> {
+    return this.reports.revisions(q);
   }
 
   /** Open with every migration applied (before the writer started) and the writer accepting writes. */

@@ -41,6 +41,7 @@ export const RETAIN_PAYLOADS =
 export const RETAIN_SPANS = 'DELETE FROM spans WHERE start_ms < ?';
 export const RETAIN_RECORDS = 'DELETE FROM predictions WHERE time_ms < ?';
 export const RETAIN_EVENTS = 'DELETE FROM events WHERE received_ms < ?';
+export const RETAIN_ALERTS = 'DELETE FROM alert_journal WHERE COALESCE(ends_at_ms, starts_at_ms) < ?';
 
 /** One drift result row (named parameters of DriftResultRecord). */
 export const INSERT_DRIFT_RESULT = `INSERT INTO drift_results (namespace, model, run_ms, window_from_ms, window_to_ms, endpoint, level, drift_share, feature, kind, test, feature_level, score, p_value, adjusted_p_value, threshold, reference_size, current_size, details)
@@ -49,3 +50,6 @@ export const INSERT_DRIFT_RESULT = `INSERT INTO drift_results (namespace, model,
 /** One canary decision (named parameters of canaryDecisionParams in canary-sql.ts). */
 export const INSERT_CANARY_DECISION = `INSERT INTO canary_decisions (namespace, model, time_ms, canary_revision, primary_revision, percent, verdict, outcome, reason, checks, action, patch, api_response, error, canary_requests, primary_requests, failures, passes)
   VALUES (@namespace, @model, @timeMs, @revision, @primaryRevision, @percent, @verdict, @outcome, @reason, @checks, @action, @patch, @apiResponse, @error, @canaryRequests, @primaryRequests, @failures, @passes)`;
+/** One alert state of the journal (positional: see group-commit.ts); a repeated (fingerprint, startsAt, status) is ignored. */
+export const INSERT_ALERT = `INSERT OR IGNORE INTO alert_journal (fingerprint, status, starts_at_ms, ends_at_ms, alertname, namespace, model, severity, slo, labels, annotations, receivers, group_key, received_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;

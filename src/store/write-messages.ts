@@ -4,7 +4,7 @@
  * to serialize), replies as one message per committed group.
  */
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
-import type { CanaryDecisionRecord, DriftResultRecord } from './port.js';
+import type { AlertRecord, CanaryDecisionRecord, DriftResultRecord } from './port.js';
 
 /** Column values per event in `WriteRequest.rows` (op `events`), in the order of `flattenEvents`. */
 export const EVENT_FIELDS = 20;
@@ -17,6 +17,7 @@ export type WriteRequest =
   | { seq: number; op: 'spans'; rows: unknown[] }
   | { seq: number; op: 'drift'; records: readonly DriftResultRecord[] }
   | { seq: number; op: 'canary'; record: CanaryDecisionRecord }
+  | { seq: number; op: 'alerts'; records: readonly AlertRecord[] }
   | { seq: number; op: 'expire'; beforeMs: number }
   | { seq: number; op: 'retention'; payloadBeforeMs: number; aggregateBeforeMs: number };
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderArtifacts } from '../../src/render/files.js';
+import { routeReceivers, type RouteNode } from '../../src/rules/alertmanager-routes.js';
 import { generateArtifacts } from '../../src/rules/generate.js';
 import { readFileSync } from 'node:fs';
 import { importOpenSlo } from '../../src/spec/import-openslo.js';
@@ -172,22 +173,39 @@ describe('generated Alertmanager config', () => {
     expect(r.code).toBe(0);
   });
 
-  it.each([
-    ['a page', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=payments', 'model=fraud-detector', 'slo=availability'], 'oncall'],
-    ['a ticket', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'slo=latency'], 'fraud-ml'],
-    ['a drift alert', ['alertname=ModelDrift', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'feature=amount'], 'fraud-ml'],
-    ['a canary rollback', ['alertname=ModelCanaryRolledBack', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'revision=fraud-detector-predictor-00002'], 'fraud-ml'],
-    ['a drift alert of another model', ['alertname=ModelDrift', 'severity=ticket', 'namespace=search', 'model=query-ranker', 'feature=q'], 'search-ml'],
-    ['a ticket to an email-only owner', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=growth', 'model=churn-scorer', 'slo=valid-predictions'], 'team-growth-ml'],
-    ['a page of a model not in the config', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=x', 'model=y'], 'oncall'],
-  ])('routes %s to the expected receiver (amtool config routes test)', async (_name, labels, receiver) => {
+  // Every modelslo alert goes to the journal first (continue: true), then where it belongs.
+  const ROUTES: Array<[string, string[], string]> = [
+    ['a page', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=payments', 'model=fraud-detector', 'slo=availability'], 'modelslo-journal,oncall'],
+    ['a ticket', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'slo=latency'], 'modelslo-journal,fraud-ml'],
+    ['a drift alert', ['alertname=ModelDrift', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'feature=amount'], 'modelslo-journal,fraud-ml'],
+    ['a canary rollback', ['alertname=ModelCanaryRolledBack', 'severity=ticket', 'namespace=payments', 'model=fraud-detector', 'revision=fraud-detector-predictor-00002'], 'modelslo-journal,fraud-ml'],
+    ['a drift alert of another model', ['alertname=ModelDrift', 'severity=ticket', 'namespace=search', 'model=query-ranker', 'feature=q'], 'modelslo-journal,search-ml'],
+    ['a ticket to an email-only owner', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=growth', 'model=churn-scorer', 'slo=valid-predictions'], 'modelslo-journal,team-growth-ml'],
+    ['an absent-data alert', ['alertname=ModelSLIDataAbsent', 'severity=ticket', 'namespace=payments', 'model=fraud-detector'], 'modelslo-journal,fraud-ml'],
+    ['a page of a model not in the config', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=x', 'model=y'], 'modelslo-journal,oncall'],
+    ['an alert that is not modelslo\'s', ['alertname=NodeDown', 'severity=page'], 'oncall'],
+  ];
+
+  it.each(ROUTES)('routes %s to the expected receivers (amtool config routes test)', async (_name, labels, receivers) => {
     const r = await runTool('amtool', ['config', 'routes', 'test', `--config.file=${amFile()}`, ...labels]);
-    expect(r.stdout.trim()).toBe(receiver);
+    expect(r.stdout.trim()).toBe(receivers);
+  });
+
+  it.each(ROUTES)('computes the receivers of %s as amtool does (the journal\'s receivers)', async (_name, labels) => {
+    const am = parse(await readFile(amFile(), 'utf8')) as { route: RouteNode };
+    const r = await runTool('amtool', ['config', 'routes', 'test', `--config.file=${amFile()}`, ...labels]);
+    expect(routeReceivers(am.route, Object.fromEntries(labels.map((l) => l.split('=') as [string, string]))).join(',')).toBe(r.stdout.trim());
+  });
+
+  it('sends the journal every notification, resolved ones too, with the token read from a file', async () => {
+    const am = parse(await readFile(amFile(), 'utf8')) as { receivers: Array<{ name: string; webhook_configs?: Array<Record<string, unknown>> }> };
+    const hook = am.receivers.find((r) => r.name === 'modelslo-journal')?.webhook_configs?.[0];
+    expect(hook).toMatchObject({ url: 'http://127.0.0.1:9464/v1/alertmanager', send_resolved: true, http_config: { authorization: { credentials_file: '/etc/alertmanager/secrets/modelslo-token' } } });
   });
 
   it('groups by namespace and model, inhibits tickets by pages of the same SLO, and mutes pages in maintenance', async () => {
     const am = parse(await readFile(amFile(), 'utf8')) as {
-      route: { group_by: string[]; routes: Array<{ matchers: string[]; routes: Array<{ matchers: string[]; mute_time_intervals?: string[] }> }> };
+      route: { group_by: string[]; routes: Array<{ matchers?: string[]; routes?: Array<{ matchers: string[]; mute_time_intervals?: string[] }> }> };
       inhibit_rules: Array<{ equal: string[]; source_matchers: string[]; target_matchers: string[] }>;
       time_intervals: Array<{ name: string; time_intervals: unknown[] }>;
     };
@@ -195,7 +213,8 @@ describe('generated Alertmanager config', () => {
     expect(am.inhibit_rules[0]?.equal).toEqual(['namespace', 'model', 'slo']);
     expect(am.inhibit_rules[0]?.source_matchers).toContain('severity="page"');
     expect(am.inhibit_rules[0]?.target_matchers).toContain('severity="ticket"');
-    const page = am.route.routes[0]?.routes.find((r) => r.matchers.includes('severity="page"'));
+    const payments = am.route.routes.find((r) => r.matchers?.includes('namespace="payments"') === true);
+    const page = payments?.routes?.find((r) => r.matchers.includes('severity="page"'));
     expect(page?.mute_time_intervals).toEqual(['payments-db-upgrade']);
     // 2026-12-05 22:00 → 2026-12-06 02:00 UTC spans two days.
     expect(am.time_intervals.find((t) => t.name === 'payments-db-upgrade')?.time_intervals).toEqual([

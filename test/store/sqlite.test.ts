@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../src/ingest/cloudevents.js';
 import type { InferenceEvent } from '../../src/ingest/types.js';
-import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/port.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { sidecarEvent } from '../support/events.js';
@@ -43,6 +43,17 @@ describe('migrations', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
     db.close();
     await expect(openSqliteStore(file)).rejects.toThrow(`database "${file}" has schema version ${SCHEMA_VERSION + 5}, newer than this modelslo knows (${SCHEMA_VERSION})`);
+  });
+
+  it('applies migrations across a gap in versions (a database at 2 gets 4, the alert journal)', () => {
+    const file = join(dir, 'gap.db');
+    const db = new Database(file);
+    expect(migrate(db, file, MIGRATIONS.filter((m) => m.version <= 2))).toBe(2);
+    expect(MIGRATIONS.map((m) => m.version)).toContain(4);
+    expect(migrate(db, file)).toBe(SCHEMA_VERSION);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'alert_journal'").pluck().get()).toBe('alert_journal');
+    db.close();
   });
 });
 
