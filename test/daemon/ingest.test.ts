@@ -116,7 +116,7 @@ describe('sidecar batches (application/cloudevents-batch+json)', () => {
     const t0 = Date.now();
     const ev = sidecarEvent('request', 'future-1', { timeMs: Date.UTC(2999, 0, 1) });
     expect((await d.post('/v1/events', JSON.stringify([ev]), BATCH_TYPE)).status).toBe(200);
-    const p = (await prediction('future-1')) as { timeMs: number };
+    const p = (await prediction('future-1')) as unknown as { timeMs: number };
     expect(p.timeMs).toBeGreaterThanOrEqual(t0);
     expect(p.timeMs).toBeLessThanOrEqual(Date.now());
     const soon = sidecarEvent('request', 'future-2', { timeMs: t0 + 60_000 });
