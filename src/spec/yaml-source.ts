@@ -62,7 +62,7 @@ function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  const text = JSON.stringify(v) ?? String(v);
+  const text = JSON.stringify(v) ?? typeof v;
   const quote = text.length > 40 ? `${text.slice(0, 37)}...` : text;
   if (typeof v === 'string') return `a string (${quote})`;
   if (typeof v === 'number') return `a number (${quote})`;
