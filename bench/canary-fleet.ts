@@ -40,7 +40,7 @@ function events(model: string, revision: string, endpoint: string, n: number, no
     source: `bench/${model}/${revision}`, id: `${revision}-${i}`, type: 'org.kubeflow.serving.inference.response', kind: 'response', timeMs: nowMs - 60_000 + Math.floor(r() * 59_000),
     model, namespace: NS, component: 'predictor', endpoint, revision, protocol: 'v1', path: `/v1/models/${model}:predict`,
     status: bad && i % 10 === 0 ? 500 : 200, latencyMs: (bad ? 60 : 20) * (0.5 + r()), truncated: false, redacted: null, contentType: 'application/json',
-    payload: null, decoded: JSON.stringify([r()]), metadata: null,
+    payload: null, decoded: JSON.stringify([r()]), metadata: null, decodeError: null,
   }));
 }
 

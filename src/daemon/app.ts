@@ -6,6 +6,8 @@ import { tokenMatches } from '../ops/secrets.js';
 import type { Store } from '../store/port.js';
 import type { CanaryRunner } from '../canary/runner.js';
 import { canaryRunHandler, canaryStatusHandler } from './canary-routes.js';
+import type { BatchDecoder } from './decode-thread.js';
+import { ingestGate } from './ingest-gate.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
 import { journalHandler } from './journal-route.js';
 import type { AutoReports } from './auto-reports.js';
@@ -29,6 +31,8 @@ export interface AppDeps {
   canary?: CanaryRunner | null;
   /** The reports drafted when an incident ends (report.auto). */
   reports: AutoReports;
+  /** Decodes ingest batches off the event loop (else they are decoded inline). */
+  decoder?: BatchDecoder;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -47,8 +51,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    const ready = store.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'store not open', migrations: ready ? 'applied' : 'unknown' });
+    const { ready, detail } = store.readiness();
+    res.status(ready ? 200 : 503).json({ status: detail, migrations: ready ? 'applied' : 'unknown' });
   });
 
   app.use((req, res, next) => {
@@ -66,10 +70,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   const limits = { eventPayloadBytes: config.daemon.limits.eventPayloadBytes, jsonDepth: config.daemon.limits.jsonDepth };
   const raw = express.raw({ type: () => true, limit: config.daemon.limits.bodyBytes });
-  const ingest = { store, metrics, log, limits };
-  app.post(['/', '/v1/events'], raw, wrap(eventsHandler(ingest)));
-  app.post('/v1/traces', raw, wrap(tracesHandler(ingest)));
-  app.post('/v1/alertmanager', raw, wrap(journalHandler({ config, store, metrics, log, onStored: (r) => reports.onNotification(r) })));
+  const ingest = { store, metrics, log, limits, ...(deps.decoder === undefined ? {} : { decoder: deps.decoder }) };
+  const gate = ingestGate(metrics, config.daemon.limits.bodyBytes, config.daemon.limits.inflightBytes);
+  app.post(['/', '/v1/events'], gate, raw, wrap(eventsHandler(ingest)));
+  app.post('/v1/traces', gate, raw, wrap(tracesHandler(ingest)));
+  app.post('/v1/alertmanager', gate, raw, wrap(journalHandler({ config, store, metrics, log, onStored: (r) => reports.onNotification(r) })));
 
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));

@@ -6,6 +6,7 @@ import { Counter } from 'prom-client';
 import { AlertmanagerClient, type AlertSink } from '../alerting/alertmanager-client.js';
 import type { Config } from '../model/types.js';
 import { parseListen } from '../ops/listen.js';
+import { durationSeconds } from '../slo/burn-windows.js';
 import { silentLogger } from '../ops/logger.js';
 import type { Store } from '../store/port.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
@@ -14,6 +15,7 @@ import type { RolloutPort } from '../k8s/port.js';
 import { createApp } from './app.js';
 import { canaryDeps } from './canary-wiring.js';
 import { AutoReports } from './auto-reports.js';
+import { BatchDecoder } from './decode-thread.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -81,7 +83,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const drift = new DriftRunner({ config: opts.config, store, metrics, log, sink });
   const canary = hasCanary ? new CanaryRunner(await canaryDeps({ config: opts.config, store, metrics, log, sink, ...(opts.rollout ? { rollout: opts.rollout } : {}) })) : null;
   const reports = new AutoReports({ config: opts.config, store, log, metrics });
-  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary, reports });
+  const decoder = new BatchDecoder();
+  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary, reports, decoder });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -90,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
   } catch (err) {
     metrics.stop();
+    await decoder.close();
     await store.close();
     throw new Error(`cannot listen on ${host}:${port}`, { cause: err });
   }
@@ -111,6 +115,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     reports,
     close: () =>
       (closed ??= (async () => {
+        // Within daemon.shutdown_timeout (25 s, under Kubernetes' 30 s grace period): in-flight
+        // requests get 60 % of it to commit and answer, then their connections are closed.
+        const budgetMs = durationSeconds(opts.config.daemon.shutdownTimeout) * 1000;
+        const t0 = Date.now();
         stopJobs();
         await canary?.close();
         await drift.close();
@@ -118,13 +126,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           // A keep-alive connection whose request was in flight turns idle only after its (committed)
           // answer; close those as they turn idle, or close() would wait for the client's keep-alive.
           const sweep = setInterval(() => server.closeIdleConnections(), 50);
-          server.close(() => (clearInterval(sweep), resolve()));
+          const cut = setTimeout(() => {
+            log.warn({ afterMs: Date.now() - t0 }, 'requests still in flight at the shutdown deadline: closing their connections');
+            server.closeAllConnections();
+          }, Math.round(budgetMs * 0.6));
+          server.close(() => (clearInterval(sweep), clearTimeout(cut), resolve()));
           server.closeIdleConnections();
         });
         await reports.idle();
         metrics.stop();
+        await decoder.close();
         await store.close();
-        log.info('daemon stopped; store closed');
+        log.info({ tookMs: Date.now() - t0 }, 'daemon stopped; store closed');
       })()),
   };
 }

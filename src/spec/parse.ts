@@ -8,7 +8,7 @@ import type { Config, DriftSettings, MaintenanceWindow, Model, Sli } from '../mo
 import { canarySettings, checkCanary } from './canary-schema.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
-import { loadYamlDocument, zodIssueMessage } from './yaml-source.js';
+import { documentData, loadYamlDocument, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
 import { configSchema, DEFAULT_LATENCY_BUCKETS_MS, KNATIVE_LATENCY_BUCKETS_MS, type ConfigFile, type ModelFile } from './schema.js';
 
 /** The outcome of parsing a config: a model, or every issue found. */
@@ -18,12 +18,14 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; issues: Sp
 export function parseConfig(text: string, file: string): ParseResult {
   const { doc, lines, issues } = loadYamlDocument(text, file);
   if (issues.length > 0) return { ok: false, issues };
-  return validateData(doc.toJS() as unknown, new SourceMap(file, doc, lines));
+  const data = documentData(doc, lines, file);
+  if (!data.ok) return data;
+  return validateData(data.data, new SourceMap(file, doc, lines));
 }
 
 /** Validates already-parsed data; `where` places issues in the source. */
 export function validateData(data: unknown, where: SourceMap): ParseResult {
-  const parsed = configSchema.safeParse(data ?? {});
+  const parsed = configSchema.safeParse(data ?? {}, PARSE_OPTIONS);
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodIssueMessage(i))) };
   }
@@ -206,16 +208,21 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
       db: d.db,
       ...(d.prometheus_url !== undefined ? { prometheusUrl: d.prometheus_url } : {}),
       retention: { payloadDays: d.retention.payload_days, aggregateDays: d.retention.aggregate_days },
-      limits: { bodyBytes: d.limits.body_bytes, eventPayloadBytes: d.limits.event_payload_bytes, jsonDepth: d.limits.json_depth },
+      limits: { bodyBytes: d.limits.body_bytes, eventPayloadBytes: d.limits.event_payload_bytes, jsonDepth: d.limits.json_depth, inflightBytes: d.limits.inflight_bytes },
       joinTtl: d.join_ttl,
+      shutdownTimeout: d.shutdown_timeout,
     },
     sidecar: {
       upstreamTimeout: cfg.sidecar.upstream_timeout,
+      upstreamConnections: cfg.sidecar.upstream_connections,
+      upstreamQueue: cfg.sidecar.upstream_queue,
+      shutdownTimeout: cfg.sidecar.shutdown_timeout,
       traceSampleRatio: cfg.sidecar.trace_sample_ratio,
       capture: {
         bodyLimitBytes: c.body_limit_bytes,
         queueEvents: c.queue_events,
         batchEvents: c.batch_events,
+        batchBytes: c.batch_bytes,
         batchInterval: c.batch_interval,
         spoolDir: c.spool_dir,
         spoolBytes: c.spool_bytes,

@@ -10,7 +10,11 @@ export interface Migration {
   sql: string;
 }
 
-/** Every migration, oldest first. Append only: a released migration never changes. */
+/**
+ * Every migration, oldest first. Append only: a released migration never changes. Versions may have
+ * gaps (3 and 4 are taken by work landing beside 5): migrate() applies, in order, each one above the
+ * database's version.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -91,6 +95,13 @@ export const MIGRATIONS: readonly Migration[] = [
         UNIQUE (fingerprint, starts_at_ms, status)
       );
       CREATE INDEX alert_journal_model ON alert_journal (namespace, model, starts_at_ms);
+    `,
+  },
+  {
+    version: 5,
+    sql: `
+      -- Why a half's body could not be decoded as its protocol (the raw payload is kept beside it).
+      ALTER TABLE predictions ADD COLUMN decode_error TEXT;
     `,
   },
 ];

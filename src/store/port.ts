@@ -3,6 +3,7 @@
  * PostgreSQL adapter can follow the SQLite one. Methods return promises for that reason.
  */
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
+import type { PackedEvents } from './write-messages.js';
 
 /** Outcome of a write: rows new to the store, and repeats skipped (idempotent retries). */
 export interface WriteResult {
@@ -14,6 +15,8 @@ export interface WriteResult {
 export interface IngestStore {
   /** Stores events and joins request/response halves by (namespace, model, id); a repeated (source, id, type) is skipped. */
   insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult>;
+  /** The same, for events packed by `packEvents` (in a decode thread); the buffer is moved, not copied. */
+  insertPackedEvents(events: PackedEvents): Promise<WriteResult>;
   /** Stores spans; a repeated (traceId, spanId) is skipped. */
   insertSpans(spans: readonly SpanRecord[]): Promise<WriteResult>;
 }
@@ -42,6 +45,8 @@ export interface Prediction {
   response: string | Buffer | null;
   truncated: boolean;
   redacted: string | null;
+  /** Why a body could not be decoded as its protocol (its raw payload is still kept), else null. */
+  decodeError: string | null;
   traceId: string | null;
 }
 
@@ -98,8 +103,10 @@ export interface MaintenanceStore {
   expireJoins(beforeMs: number): Promise<number>;
   /** Drops payloads and spans older than `payloadBeforeMs`, and every record older than `aggregateBeforeMs`. */
   applyRetention(payloadBeforeMs: number, aggregateBeforeMs: number): Promise<{ payloads: number; records: number }>;
-  /** Whether the store is open with every migration applied. */
+  /** Whether the store is open with every migration applied, and its latest write did not fail for lack of storage. */
   ready(): boolean;
+  /** ready(), and why not: "store not open", or the storage error every write now meets (disk full…). */
+  readiness(): { ready: boolean; detail: string };
   close(): Promise<void>;
 }
 

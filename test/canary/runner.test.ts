@@ -40,7 +40,7 @@ function records(model: string, revision: string, endpoint: string, n: number, f
   return Array.from({ length: n }, (_, i): InferenceEvent => ({
     source: `test/${revision}`, id: `${revision}-${i}`, type: 'org.kubeflow.serving.inference.response', kind: 'response', timeMs: NOW - 50_000 + i * 10,
     model, namespace: NS, component: 'predictor', endpoint, revision, protocol: 'v1', path: null, status: failEvery > 0 && i % failEvery === 0 ? 500 : 200,
-    latencyMs: 20 * (0.5 + r()), truncated: false, redacted: null, contentType: 'application/json', payload: null, decoded: JSON.stringify([r()]), metadata: null,
+    latencyMs: 20 * (0.5 + r()), truncated: false, redacted: null, contentType: 'application/json', payload: null, decoded: JSON.stringify([r()]), metadata: null, decodeError: null,
   }));
 }
 

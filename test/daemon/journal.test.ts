@@ -111,7 +111,7 @@ describe('the alert journal', () => {
     });
     const d = decodeBatch(Buffer.from(JSON.stringify(events)), { eventPayloadBytes: 1 << 20, jsonDepth: 64 });
     if (!d.ok) throw new Error(d.error);
-    await daemon.store.insertEvents(d.value);
+    await daemon.store.insertEvents(d.value.events);
     const r = await callDaemon(daemon.url, 'GET', `/api/v1/models/payments/fraud-detector/report?from=${now - 600_000}&to=${now + 60_000}`);
     expect(r.status).toBe(200);
     const texts = (r.json.timeline as Array<{ text: string }>).map((e) => e.text);

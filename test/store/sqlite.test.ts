@@ -1,12 +1,12 @@
 /** The SQLite store on a real temp file: migrations, joins, dedupe, expiry, retention, paging, window counts. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../src/ingest/cloudevents.js';
 import type { InferenceEvent } from '../../src/ingest/types.js';
-import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/port.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { sidecarEvent } from '../support/events.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 function events(list: Array<Record<string, unknown>>): InferenceEvent[] {
   const d = decodeBatch(Buffer.from(JSON.stringify(list)), { eventPayloadBytes: 1 << 20, jsonDepth: 64 });
   if (!d.ok) throw new Error(d.error);
-  return d.value;
+  return d.value.events;
 }
 
 describe('migrations', () => {
@@ -37,23 +37,40 @@ describe('migrations', () => {
     expect(store.ready()).toBe(true);
   });
 
+  it('applies the migrations after version 2 to a database left at 2, and every one to a new one', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    const file = join(dir, 'gap.db');
+    const db = new Database(file);
+    expect(migrate(db, file, MIGRATIONS.filter((m) => m.version <= 2))).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrate(db, file)).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect((db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('predictions') as string[])).toContain('decode_error');
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    expect(tables).toEqual(expect.arrayContaining(['canary_decisions', 'alert_journal']));
+    db.close();
+    const fresh = new Database(':memory:');
+    expect(migrate(fresh, ':memory:')).toBe(5);
+    fresh.close();
+  });
+
+  it.each([
+    ['a file that is not a database', (f: string) => writeFileSync(f, 'not sqlite at all, just text that is long enough to be read as a header'.repeat(20))],
+    ['a directory where its parent should be', (f: string) => writeFileSync(join(f, '..'), 'x')],
+  ])('names the file in every start-up error: %s', async (_name, make) => {
+    const file = join(dir, `bad-${_name.length}`, 'store.db');
+    mkdirSync(join(file, '..', '..'), { recursive: true });
+    if (_name.startsWith('a file')) mkdirSync(join(file, '..'), { recursive: true });
+    make(file);
+    await expect(openSqliteStore(file)).rejects.toThrow(`cannot open database "${file}"`);
+  });
+
   it('refuses a database with a newer schema, naming both versions', async () => {
     const file = join(dir, 'newer.db');
     const db = new Database(file);
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
     db.close();
     await expect(openSqliteStore(file)).rejects.toThrow(`database "${file}" has schema version ${SCHEMA_VERSION + 5}, newer than this modelslo knows (${SCHEMA_VERSION})`);
-  });
-
-  it('applies migrations across a gap in versions (a database at 2 gets 4, the alert journal)', () => {
-    const file = join(dir, 'gap.db');
-    const db = new Database(file);
-    expect(migrate(db, file, MIGRATIONS.filter((m) => m.version <= 2))).toBe(2);
-    expect(MIGRATIONS.map((m) => m.version)).toContain(4);
-    expect(migrate(db, file)).toBe(SCHEMA_VERSION);
-    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'alert_journal'").pluck().get()).toBe('alert_journal');
-    db.close();
   });
 });
 

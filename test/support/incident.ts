@@ -109,7 +109,7 @@ export async function seedStore(store: Store): Promise<void> {
   for (let i = 0; i < events.length; i += 1000) {
     const d = decodeBatch(Buffer.from(JSON.stringify(events.slice(i, i + 1000))), { eventPayloadBytes: 1 << 20, jsonDepth: 64 });
     if (!d.ok) throw new Error(d.error);
-    await store.insertEvents(d.value);
+    await store.insertEvents(d.value.events);
   }
   await store.insertAlerts(fixtureAlerts());
   const drift = (feature: string, level: string, score: number) => ({
