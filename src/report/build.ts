@@ -89,8 +89,8 @@ function summary(r: Omit<Report, 'summary'>): string {
   const d = r.detection;
   const name = `${r.model.namespace}/${r.model.name}`;
   if (d.impactBeginsMs === null) return `In the range, no step of ${name} had an SLI error ratio over 1 − objective: ${count(r.impact.requests)} requests, ${count(r.impact.failed)} failed.`;
-  const end = d.impactEndsMs === null ? 'the end of the range (impact not over)' : utc(d.impactEndsMs);
-  const lasted = duration(((d.impactEndsMs ?? r.range.toMs) - d.impactBeginsMs) / 1000);
+  const end = d.impactEndsMs === null ? 'the end of the range' : utc(d.impactEndsMs);
+  const lasted = `${duration(((d.impactEndsMs ?? r.range.toMs) - d.impactBeginsMs) / 1000)}${d.impactEndsMs === null ? ', impact not over by then' : ''}`;
   const i = r.impact;
   const slow = i.slow === null ? '' : ` and answered ${count(i.slow)} slower than ${i.slowThresholdMs ?? '?'} ms`;
   const b = i.budgets.find((x) => x.slo === d.slo);
@@ -176,6 +176,6 @@ export const ENDPOINT_DEFINITIONS = {
   step: `${STEP_MS / 1000} s: the records with time in [t, t + step) make the step at t`,
   impactBegins: 'the start of the first step of the run of steps whose SLI error ratio (bad / requests in the step) exceeded 1 − objective, the run in which detection falls (steps without requests do not break a run)',
   detected: 'the first page or ticket (ModelSLOErrorBudgetBurn) that fired in the range (the alert journal, or Prometheus ALERTS history)',
-  mitigated: `a canary rollback after impact began, or the first step boundary after detection at which the ${MITIGATION_WINDOW_MS / 60_000}m error ratio of every impacted SLO is back at or under 1 − objective, whichever came first`,
-  impactEnds: `the start of the first run of ${RECOVERY_HOLD_MS / 60_000} min, after detection, in which no step's error ratio exceeded 1 − objective`,
+  mitigated: `a canary rollback after impact began, or the first step boundary after detection (without one, after impact began) at which the ${MITIGATION_WINDOW_MS / 60_000}m error ratio of every impacted SLO is back at or under 1 − objective, whichever came first`,
+  impactEnds: `the start of the first run of ${RECOVERY_HOLD_MS / 60_000} min, after detection (without one, after impact began), in which no step's error ratio exceeded 1 − objective`,
 };
