@@ -99,6 +99,7 @@ export async function runDemo(opts: { config: string; out: string }, progress: (
   }
   progress('[2/5] starting a toy KServe V2 predictor, the daemon and the sidecar on 127.0.0.1');
   const token = randomBytes(16).toString('hex');
+  const startedMs = Date.now();
   const log = createLogger('demo', process.env.MODELSLO_LOG_LEVEL ?? 'error');
   const predictor = await startModelServer();
   const daemon = await startDaemon({ config, token, listen: '127.0.0.1:0', db: join(out, `demo-${Date.now()}.db`), log });
@@ -125,6 +126,12 @@ export async function runDemo(opts: { config: string; out: string }, progress: (
     progress('[5/5] asking the daemon for SLO status and a drift check');
     const slo = (await api(daemon, token, `/api/v1/models/${NS}/${MODEL}/slo`)) as SloJson;
     const drift = (await api(daemon, token, `/api/v1/models/${NS}/${MODEL}/drift/run`, 'POST')) as DriftJson;
+    // The postmortem draft of what just happened, from the stored records (no alert reached a journal here).
+    const report = (await api(daemon, token, `/api/v1/models/${NS}/${MODEL}/report?from=${startedMs - 60_000}&to=${Date.now() + 60_000}&format=files`)) as { files: Record<string, string> };
+    const reportDir = join(out, 'report');
+    await mkdir(join(reportDir, 'charts'), { recursive: true });
+    for (const [path, text] of Object.entries(report.files)) await writeFile(join(reportDir, path), text);
+    const summary = (JSON.parse(report.files['report.json'] ?? '{}') as { summary?: string }).summary ?? '';
 
     const failed = sent.filter((s) => s >= 500).length;
     print(`\nmodelslo demo — ${NS}/${MODEL}: ${sent.length} requests through the sidecar, ${failed} answered 5xx\n`);
@@ -142,6 +149,7 @@ export async function runDemo(opts: { config: string; out: string }, progress: (
       }
     }
     print(`\nDrift alerts go to Alertmanager at ${config.alerting.alertmanagerUrl} (routed to the owners by the generated config; retried while it is unreachable).`);
+    print(`\nPostmortem draft (modelslo report): ${join(reportDir, 'report.md')} and report.html\n  ${summary}`);
     print(`\nGenerated for the example config (${files.length} files) in ${generated}:`);
     print(`  promtool test rules ${join(generated, 'rules', 'payments-fraud-detector.rules.test.yaml')}`);
     print(`  amtool check-config ${join(generated, 'alertmanager', 'alertmanager.yaml')}`);

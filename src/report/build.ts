@@ -10,7 +10,7 @@ import { budgetFigures, burnTimes, requestFigures, slowThresholdMs, type BudgetF
 import { count, duration, percent, utc } from './format.js';
 import { findMarkers, MITIGATION_WINDOW_MS, RECOVERY_HOLD_MS, type Markers } from './incident.js';
 import { inIntervals, maintenanceIntervals } from './maintenance.js';
-import type { AlertState, CanaryDecision, DriftRow, RequestRow } from './ports.js';
+import type { AlertState, CanaryDecision, DriftRow, RequestRow, StepCount } from './ports.js';
 import { promqlOf, type FigureQuery } from './promql.js';
 import { buildGrid, type Grid } from './series.js';
 import { buildTimeline, candidates, type Candidate, type TimelineEvent } from './timeline.js';
@@ -27,8 +27,10 @@ export interface ReportInput {
   toMs: number;
   /** How the range was chosen (given, or found automatically). */
   how: string;
-  /** Request records from `recordsFromMs(...)` to `toMs`. */
+  /** Request records of the range (its step-aligned [from, to)). */
   records: readonly RequestRow[];
+  /** Step counts from `recordsFromMs(...)` to the range (maintenance left out by the store): the budget's window before it. */
+  counts: readonly StepCount[];
   alerts: readonly AlertState[];
   /** Prometheus's ALERTS history (empty without daemon.prometheus_url). */
   history: readonly AlertState[];
@@ -78,10 +80,14 @@ export interface BuiltReport {
   drift: readonly DriftRow[];
 }
 
-/** Where request records must start for a range: one SLO window before it (for the budget). */
+/** Where the step counts must start for a range: one SLO window before it (for the budget). */
 export function recordsFromMs(model: Model, fromMs: number): number {
-  return Math.floor(fromMs / STEP_MS) * STEP_MS - Math.max(...model.slos.map((s) => durationSeconds(s.window) * 1000));
+  return alignDown(fromMs) - Math.max(...model.slos.map((s) => durationSeconds(s.window) * 1000));
 }
+
+/** A time rounded down, and up, to a step boundary. */
+export const alignDown = (ms: number): number => Math.floor(ms / STEP_MS) * STEP_MS;
+export const alignUp = (ms: number): number => Math.ceil(ms / STEP_MS) * STEP_MS;
 
 const since = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : (b - a) / 1000);
 
@@ -89,8 +95,8 @@ function summary(r: Omit<Report, 'summary'>): string {
   const d = r.detection;
   const name = `${r.model.namespace}/${r.model.name}`;
   if (d.impactBeginsMs === null) return `In the range, no step of ${name} had an SLI error ratio over 1 − objective: ${count(r.impact.requests)} requests, ${count(r.impact.failed)} failed.`;
-  const end = d.impactEndsMs === null ? 'the end of the range (impact not over)' : utc(d.impactEndsMs);
-  const lasted = duration(((d.impactEndsMs ?? r.range.toMs) - d.impactBeginsMs) / 1000);
+  const end = d.impactEndsMs === null ? 'the end of the range' : utc(d.impactEndsMs);
+  const lasted = `${duration(((d.impactEndsMs ?? r.range.toMs) - d.impactBeginsMs) / 1000)}${d.impactEndsMs === null ? ', impact not over by then' : ''}`;
   const i = r.impact;
   const slow = i.slow === null ? '' : ` and answered ${count(i.slow)} slower than ${i.slowThresholdMs ?? '?'} ms`;
   const b = i.budgets.find((x) => x.slo === d.slo);
@@ -102,8 +108,8 @@ function summary(r: Omit<Report, 'summary'>): string {
 /** Builds the report. */
 export function buildReport(input: ReportInput): BuiltReport {
   const { model } = input;
-  const fromMs = Math.floor(input.fromMs / STEP_MS) * STEP_MS;
-  const toMs = Math.ceil(input.toMs / STEP_MS) * STEP_MS;
+  const fromMs = alignDown(input.fromMs);
+  const toMs = alignUp(input.toMs);
   const baseMs = recordsFromMs(model, fromMs);
   const first = (fromMs - baseMs) / STEP_MS;
   const last = (toMs - baseMs) / STEP_MS;
@@ -111,7 +117,7 @@ export function buildReport(input: ReportInput): BuiltReport {
   const maintenance = maintenanceIntervals(windows, baseMs, toMs);
   const kept = maintenance.length === 0 ? input.records : input.records.filter((r) => !inIntervals(maintenance, r.timeMs));
   const excluded = input.records.filter((r) => r.timeMs >= fromMs && r.timeMs < toMs).length - kept.filter((r) => r.timeMs >= fromMs && r.timeMs < toMs).length;
-  const grid = buildGrid(kept, model.slos, baseMs, STEP_MS, last);
+  const grid = buildGrid(kept.filter((r) => r.timeMs >= fromMs), model.slos, baseMs, STEP_MS, last, input.counts.filter((c) => c.startMs < fromMs));
   const markers = findMarkers(grid, first, last, [...input.alerts, ...input.history], input.decisions);
   const incFrom = markers.impactBeginsMs ?? fromMs;
   const incTo = markers.impactEndsMs ?? toMs;
@@ -176,6 +182,6 @@ export const ENDPOINT_DEFINITIONS = {
   step: `${STEP_MS / 1000} s: the records with time in [t, t + step) make the step at t`,
   impactBegins: 'the start of the first step of the run of steps whose SLI error ratio (bad / requests in the step) exceeded 1 − objective, the run in which detection falls (steps without requests do not break a run)',
   detected: 'the first page or ticket (ModelSLOErrorBudgetBurn) that fired in the range (the alert journal, or Prometheus ALERTS history)',
-  mitigated: `a canary rollback after impact began, or the first step boundary after detection at which the ${MITIGATION_WINDOW_MS / 60_000}m error ratio of every impacted SLO is back at or under 1 − objective, whichever came first`,
-  impactEnds: `the start of the first run of ${RECOVERY_HOLD_MS / 60_000} min, after detection, in which no step's error ratio exceeded 1 − objective`,
+  mitigated: `a canary rollback after impact began, or the first step boundary after detection (without one, after impact began) at which the ${MITIGATION_WINDOW_MS / 60_000}m error ratio of every impacted SLO is back at or under 1 − objective, whichever came first`,
+  impactEnds: `the start of the first run of ${RECOVERY_HOLD_MS / 60_000} min, after detection (without one, after impact began), in which no step's error ratio exceeded 1 − objective`,
 };

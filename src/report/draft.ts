@@ -4,7 +4,9 @@
  * range older than retention); nothing is read twice and nothing is written here.
  */
 import type { Config, Model } from '../model/types.js';
-import { buildReport, recordsFromMs, type BuiltReport } from './build.js';
+import { alignDown, alignUp, buildReport, recordsFromMs, STEP_MS, type BuiltReport } from './build.js';
+import { maintenanceIntervals } from './maintenance.js';
+import { latencyThresholds } from './series.js';
 import { latestIncident } from './incident.js';
 import type { AlertHistory, AlertState, ReportSource } from './ports.js';
 import { utc } from './format.js';
@@ -47,11 +49,15 @@ export async function draftReport(source: ReportSource, opts: DraftOptions): Pro
   if (!(fromMs < toMs)) return { ok: false, error: `the range is empty: --from ${utc(fromMs)} is not before --to ${utc(toMs)}` };
   const revs = await source.revisions(scope);
   if (revs.oldestMs !== null && toMs <= revs.oldestMs) return { ok: false, error: `the range ${utc(fromMs)} to ${utc(toMs)} is older than the store's retention: the oldest record of ${name} kept is from ${utc(revs.oldestMs)}` };
-  progress(`reading request records of ${name} from ${utc(recordsFromMs(model, fromMs))} (one SLO window before the range, for the budget)`);
-  const records = await source.requestRecords({ ...scope, fromMs: recordsFromMs(model, fromMs), toMs });
-  const inRange = records.filter((r) => r.timeMs >= fromMs && r.timeMs < toMs).length;
-  if (inRange === 0) return { ok: false, error: `no requests of ${name} stored from ${utc(fromMs)} to ${utc(toMs)}` };
-  progress(`${records.length} request records read (${inRange} in the range); reading alerts, drift results and canary decisions`);
+  const [a, b] = [alignDown(fromMs), alignUp(toMs)];
+  progress(`reading request records of ${name} from ${utc(a)} to ${utc(b)}`);
+  const records = await source.requestRecords({ ...scope, fromMs: a, toMs: b });
+  if (!records.some((r) => r.timeMs >= fromMs && r.timeMs < toMs)) return { ok: false, error: `no requests of ${name} stored from ${utc(fromMs)} to ${utc(toMs)}` };
+  const since = recordsFromMs(model, fromMs);
+  progress(`${records.length} request records read; counting the requests of the SLO window before the range (from ${utc(since)}) per step, for the budget`);
+  const windows = opts.config.maintenanceWindows.filter((w) => model.maintenance.includes(w.name));
+  const counts = await source.stepCounts({ ...scope, fromMs: since, toMs: a, stepMs: STEP_MS, thresholdsMs: latencyThresholds(model.slos), exclude: maintenanceIntervals(windows, since, a) });
+  progress(`${counts.length} steps with requests before the range; reading alerts, drift results and canary decisions`);
   const range = { ...scope, fromMs, toMs };
   const alerts = await source.alertJournal(range);
   const history = opts.history === undefined ? [] : uncovered(await opts.history.firingAlerts(range), alerts);
@@ -65,6 +71,7 @@ export async function draftReport(source: ReportSource, opts: DraftOptions): Pro
     toMs,
     how,
     records,
+    counts,
     alerts,
     history,
     drift,

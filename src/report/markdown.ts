@@ -154,7 +154,7 @@ export function renderMarkdown(r: Report, charts: readonly ChartRef[]): string {
     ...(r.supporting.revisions.length === 0 ? ['None recorded.'] : table(['revision', 'first seen', 'last seen'], r.supporting.revisions.map((v) => [v.revision, utc(v.firstMs), utc(v.lastMs)]))),
     '',
     ...(r.supporting.dashboards.length === 0 ? [] : ['Dashboards for the range:', '', ...r.supporting.dashboards.map((d) => `- [${d.name}](${d.url})`), '']),
-    "The model's config:",
+    "The model's config, as modelslo read it (defaults applied):",
     '',
     '```yaml',
     dump(r.supporting.model, { lineWidth: -1, noRefs: true }).trimEnd(),

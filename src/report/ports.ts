@@ -21,6 +21,17 @@ export interface RequestRow {
   latencyMs: number | null;
 }
 
+/** Counts of one step of answered requests (before the range: what the budget and trailing windows need). */
+export interface StepCount {
+  startMs: number;
+  /** Answered requests, and those answered 5xx. */
+  total: number;
+  failed: number;
+  /** Requests with a latency, and per asked threshold those slower than it. */
+  timed: number;
+  slow: number[];
+}
+
 /** One alert state: from the alert journal, or an interval of Prometheus's `ALERTS` series. */
 export interface AlertState {
   status: 'firing' | 'resolved';
@@ -56,6 +67,8 @@ export interface CanaryDecision {
 /** The stored data a report is built from. */
 export interface ReportSource {
   requestRecords(q: RangeQuery): Promise<RequestRow[]>;
+  /** Per-step counts of answered requests in the range (from `fromMs`, on `stepMs` steps), leaving out those in `exclude`; steps without requests are absent. */
+  stepCounts(q: RangeQuery & { stepMs: number; thresholdsMs: readonly number[]; exclude: ReadonlyArray<{ fromMs: number; toMs: number }> }): Promise<StepCount[]>;
   revisions(q: { namespace: string; model: string }): Promise<{ revisions: Array<{ revision: string; firstMs: number; lastMs: number }>; oldestMs: number | null }>;
   alertJournal(q: RangeQuery): Promise<AlertState[]>;
   driftResults(q: { namespace: string; model: string; fromMs?: number; toMs?: number; limit: number }): Promise<DriftRow[]>;

@@ -5,7 +5,7 @@
  */
 import type { Slo } from '../model/types.js';
 import { errorBudget } from '../slo/budget.js';
-import type { RequestRow } from './ports.js';
+import type { RequestRow, StepCount } from './ports.js';
 
 /** Counts of one SLO per step. */
 export interface SloCounts {
@@ -45,16 +45,24 @@ const prefix = (xs: readonly number[]): number[] => {
   return out;
 };
 
-/** Counts `rows` (oldest first, maintenance already left out) on the grid; SLOs with ratio SLIs are left out (the store cannot judge them). */
-export function buildGrid(rows: readonly RequestRow[], slos: readonly Slo[], baseMs: number, stepMs: number, steps: number): Grid {
+/** The latency thresholds of the SLOs, in the order `StepCount.slow` holds them. */
+export function latencyThresholds(slos: readonly Slo[]): number[] {
+  return [...new Set(slos.flatMap((s) => (s.sli.kind === 'latency' ? [s.sli.thresholdMs] : [])))];
+}
+
+/**
+ * Counts `rows` (maintenance already left out) on the grid, plus `counts` (steps counted by the
+ * store, for the time before the rows); SLOs with ratio SLIs are left out (the store cannot judge them).
+ */
+export function buildGrid(rows: readonly RequestRow[], slos: readonly Slo[], baseMs: number, stepMs: number, steps: number, counts: readonly StepCount[] = []): Grid {
   const judged = slos.filter((s) => s.sli.kind !== 'ratio');
-  const counts = judged.map((slo) => ({ slo, budget: errorBudget(slo.objective), total: new Array<number>(steps).fill(0), bad: new Array<number>(steps).fill(0) }));
+  const perSlo = judged.map((slo) => ({ slo, budget: errorBudget(slo.objective), total: new Array<number>(steps).fill(0), bad: new Array<number>(steps).fill(0) }));
   const revisions = new Map<string, number[]>();
   const latencies: number[][] = Array.from({ length: steps }, () => []);
   for (const r of rows) {
     const i = Math.floor((r.timeMs - baseMs) / stepMs);
     if (i < 0 || i >= steps) continue;
-    for (const c of counts) {
+    for (const c of perSlo) {
       const bad = isBad(c.slo, r);
       if (bad === null) continue;
       c.total[i] = (c.total[i] ?? 0) + 1;
@@ -66,8 +74,18 @@ export function buildGrid(rows: readonly RequestRow[], slos: readonly Slo[], bas
     perRev[i] = (perRev[i] ?? 0) + 1;
     if (r.latencyMs !== null) latencies[i]?.push(r.latencyMs);
   }
+  const thresholds = latencyThresholds(slos);
+  for (const sc of counts) {
+    const i = Math.floor((sc.startMs - baseMs) / stepMs);
+    if (i < 0 || i >= steps) continue;
+    for (const c of perSlo) {
+      const latency = c.slo.sli.kind === 'latency' ? c.slo.sli.thresholdMs : null;
+      c.total[i] = (c.total[i] ?? 0) + (latency === null ? sc.total : sc.timed);
+      c.bad[i] = (c.bad[i] ?? 0) + (latency === null ? sc.failed : (sc.slow[thresholds.indexOf(latency)] ?? 0));
+    }
+  }
   for (const l of latencies) l.sort((a, b) => a - b);
-  return { baseMs, stepMs, steps, revisions, latencies, slos: counts.map((c) => ({ ...c, totalSum: prefix(c.total), badSum: prefix(c.bad) })) };
+  return { baseMs, stepMs, steps, revisions, latencies, slos: perSlo.map((c) => ({ ...c, totalSum: prefix(c.total), badSum: prefix(c.bad) })) };
 }
 
 /** Requests and bad ones over the steps [fromStep, toStep) (clipped to the grid). */

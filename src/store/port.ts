@@ -244,6 +244,8 @@ export interface RequestRecord {
 export interface ReportStore {
   /** Answered requests (with a status) with time in [fromMs, toMs), oldest first. */
   requestRecords(q: { namespace: string; model: string; fromMs: number; toMs: number }): Promise<RequestRecord[]>;
+  /** Per-step counts of answered requests in [fromMs, toMs) on `stepMs` steps from `fromMs`, leaving out times in `exclude`: total, 5xx, with a latency, and slower than each threshold. */
+  stepCounts(q: { namespace: string; model: string; fromMs: number; toMs: number; stepMs: number; thresholdsMs: readonly number[]; exclude: ReadonlyArray<{ fromMs: number; toMs: number }> }): Promise<Array<{ startMs: number; total: number; failed: number; timed: number; slow: number[] }>>;
   /** Each revision's first and last record time; `oldestMs` is the oldest record of the model kept. */
   revisions(q: { namespace: string; model: string }): Promise<{ revisions: Array<{ revision: string; firstMs: number; lastMs: number }>; oldestMs: number | null }>;
 }

@@ -45,6 +45,7 @@ export function sqliteReportReads(db: Database.Database): ReportReads {
     `SELECT revision, MIN(time_ms) AS first, MAX(time_ms) AS last FROM predictions
      WHERE namespace = @ns AND model = @model AND revision IS NOT NULL GROUP BY revision ORDER BY first, revision`,
   );
+  const counted = new Map<string, Database.Statement>();
   const oldest = db.prepare('SELECT MIN(time_ms) FROM predictions WHERE namespace = @ns AND model = @model').pluck();
   return {
     alertJournal(q) {
@@ -55,6 +56,21 @@ export function sqliteReportReads(db: Database.Database): ReportReads {
         type Row = { time_ms: number; revision: string | null; endpoint: string; status: number; latency_ms: number | null };
         const rows = records.all({ ns: q.namespace, model: q.model, from: q.fromMs, to: q.toMs }) as Row[];
         resolve(rows.map((r) => ({ timeMs: r.time_ms, revision: r.revision, endpoint: r.endpoint, status: r.status, latencyMs: r.latency_ms })));
+      });
+    },
+    stepCounts(q) {
+      return new Promise((resolve) => {
+        const slow = q.thresholdsMs.map((_, i) => `, COALESCE(SUM(latency_ms > @t${i}), 0) AS s${i}`).join('');
+        const skip = q.exclude.map((_, i) => ` AND NOT (time_ms >= @xa${i} AND time_ms < @xb${i})`).join('');
+        const sql = `SELECT (time_ms - @from) / @step AS k, COUNT(*) AS total, COALESCE(SUM(status >= 500), 0) AS failed, COUNT(latency_ms) AS timed${slow}
+          FROM predictions WHERE namespace = @ns AND model = @model AND time_ms >= @from AND time_ms < @to AND status IS NOT NULL${skip} GROUP BY k ORDER BY k`;
+        let stmt = counted.get(sql);
+        if (stmt === undefined) counted.set(sql, (stmt = db.prepare(sql)));
+        const params: Record<string, number | string> = { ns: q.namespace, model: q.model, from: q.fromMs, to: q.toMs, step: q.stepMs };
+        q.thresholdsMs.forEach((t, i) => (params[`t${i}`] = t));
+        q.exclude.forEach((x, i) => ((params[`xa${i}`] = x.fromMs), (params[`xb${i}`] = x.toMs)));
+        const rows = stmt.all(params) as Array<Record<string, number>>;
+        resolve(rows.map((r) => ({ startMs: q.fromMs + (r.k ?? 0) * q.stepMs, total: r.total ?? 0, failed: r.failed ?? 0, timed: r.timed ?? 0, slow: q.thresholdsMs.map((_, i) => r[`s${i}`] ?? 0) })));
       });
     },
     revisions(q) {

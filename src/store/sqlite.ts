@@ -214,6 +214,10 @@ class SqliteStoreImpl implements SqliteStore {
     return this.reports.requestRecords(q);
   }
 
+  stepCounts(q: Parameters<Store['stepCounts']>[0]): ReturnType<Store['stepCounts']> {
+    return this.reports.stepCounts(q);
+  }
+
   revisions(q: Parameters<Store['revisions']>[0]): ReturnType<Store['revisions']> {
     return this.reports.revisions(q);
   }

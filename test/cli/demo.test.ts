@@ -25,5 +25,8 @@ describe('modelslo demo', () => {
     expect(text).toMatch(/amount .*drift {2}→ ModelDrift ticket to fraud-ml/);
     expect(existsSync(join(out, 'generated/rules/payments-fraud-detector.rules.yaml'))).toBe(true);
     expect(existsSync(join(out, 'generated/dashboards/modelslo-oncall.json'))).toBe(true);
+    expect(text).toMatch(/Postmortem draft \(modelslo report\): .*report\.md/);
+    expect(existsSync(join(out, 'report/report.md'))).toBe(true);
+    expect(existsSync(join(out, 'report/charts/error-ratio.svg'))).toBe(true);
   });
 });

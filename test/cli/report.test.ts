@@ -61,6 +61,15 @@ describe('modelslo report', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('![SLI error ratio (5m) and 1 − objective](charts/error-ratio.svg)');
   });
 
+  it('finds the latest incident in the alert journal without --from/--to, and says so', { timeout: 60_000 }, async () => {
+    const out = join(dir, 'auto-range');
+    const r = await run(['report', '--model', 'payments/fraud-detector', '-c', cfg(), '--db', db(), '--out', out, '--format', 'md']);
+    expect(r.code).toBe(0);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    // The page (10:03–10:31) and the ticket (10:06–10:45): from 1 h before the first to 30 min after the last.
+    expect(md).toContain('**Range:** 2026-11-30 09:03:00 UTC to 2026-11-30 11:15:00 UTC, found automatically: the last period in which a page or ticket of the model fired (2 alerts');
+  });
+
   it('writes the same files when a running daemon drafts them (--daemon)', { timeout: 60_000 }, async () => {
     const out = join(dir, 'from-daemon');
     const r = await run(['report', '--model', 'payments/fraud-detector', ...RANGE, '--daemon', daemon.url, '--token-file', join(dir, 'token'), '--out', out, '--format', 'md,json']);

@@ -114,6 +114,24 @@ describe('the postmortem report of the fixed incident', () => {
     expect(built.report.impact.budgetSpent).toBe(built.report.impact.budgets.find((b) => b.slo === 'availability')?.spent);
   });
 
+  it('counts the SLO window before the range in the store (per step, maintenance left out) to the same budget', async () => {
+    // From 09:00 the hour before (with the maintenance window) is counted by the store, not read row by row.
+    const later = await draftReport(withCanary(store), { config, model, fromMs: at(9, 0), toMs: INCIDENT.toMs, nowMs: at(12, 0) });
+    if (!later.ok) throw new Error(later.error);
+    expect(later.built.report.impact.budgets).toEqual(built.report.impact.budgets);
+    expect(later.built.report.detection.impactBeginsMs).toBe(INCIDENT.impactBeginsMs);
+    const counts = await store.stepCounts({ namespace: 'payments', model: 'fraud-detector', fromMs: at(8, 0), toMs: at(9, 0), stepMs: 60_000, thresholdsMs: [200], exclude: [INCIDENT.maintenance] });
+    const rows = fixtureRequests().filter((r) => r.timeMs >= INCIDENT.maintenance.toMs && r.timeMs < at(9, 0));
+    expect(counts.reduce((n, c) => n + c.total, 0)).toBe(rows.length);
+    expect(counts[0]?.startMs).toBe(INCIDENT.maintenance.toMs);
+    const during = await store.stepCounts({ namespace: 'payments', model: 'fraud-detector', fromMs: at(10, 0), toMs: at(10, 22), stepMs: 60_000, thresholdsMs: [200, 1000], exclude: [] });
+    const bad = fixtureRequests().filter((r) => r.timeMs >= at(10, 0) && r.timeMs < at(10, 22));
+    const sum = (f: (c: (typeof during)[number]) => number): number => during.reduce((n, c) => n + f(c), 0);
+    expect([sum((c) => c.total), sum((c) => c.failed), sum((c) => c.timed), sum((c) => c.slow[0] ?? 0), sum((c) => c.slow[1] ?? 0)]).toEqual([
+      bad.length, bad.filter((r) => r.status >= 500).length, bad.length, bad.filter((r) => r.latencyMs > 200).length, 0,
+    ]);
+  });
+
   it('puts journal alerts with their receivers, the deploy, the canary rollback with its patch, drift and Prometheus-only alerts on the timeline', () => {
     const texts = built.report.timeline.map((e) => e.text);
     expect(texts).toContain('alert fired: ModelSLOErrorBudgetBurn (page, slo=availability, 1h/5m) → oncall');
