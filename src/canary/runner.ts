@@ -7,7 +7,6 @@
  */
 import type { Logger } from 'pino';
 import type { AlertSink } from '../alerting/alertmanager-client.js';
-import { KubeApiError } from '../k8s/kube-errors.js';
 import type { IsvcRef, IsvcSnapshot, RolloutPort } from '../k8s/port.js';
 import type { Model } from '../model/types.js';
 import { durationSeconds } from '../slo/burn-windows.js';
@@ -264,7 +263,7 @@ export class CanaryRunner {
     } catch (err) {
       this.metrics.failure(m, 'kubernetes');
       // A KubeApiError says what failed and what to do; the client's own text (headers, body) stays in its cause.
-      const message = err instanceof KubeApiError ? err.message : describe(err);
+      const message = err instanceof Error && err.name === 'KubeApiError' ? err.message : describe(err);
       this.deps.log.error({ model: m.name, namespace: m.namespace, revision: target.revision, err: message }, 'canary: patch failed; the decision is retried next interval');
       return { action: 'failed', patch, apiResponse: { status: (err as { status?: unknown }).status ?? null }, error: message };
     }
