@@ -69,8 +69,8 @@ function rawInserts(file: string, batches: readonly InferenceEvent[][]): number 
     for (const e of events) {
       if (ins.run(e.source, e.id, e.type, now).changes === 0) continue;
       const common = [e.namespace, e.model, e.id, e.endpoint, e.component, e.revision, e.protocol, e.path, e.timeMs, now, e.timeMs, e.payload, e.contentType, e.decoded, 0, e.redacted, e.metadata];
-      if (e.kind === 'request') req.run(common);
-      else res.run([...common, e.status, e.latencyMs]);
+      if (e.kind === 'request') req.run([...common, e.decodeError]);
+      else res.run([...common, e.status, e.latencyMs, e.decodeError]);
     }
   });
   const t0 = process.hrtime.bigint();
@@ -153,7 +153,7 @@ export async function run(progress: (message: string) => void): Promise<string> 
     const decoded = bodies.map((s) => {
       const d = decodeBatch(Buffer.from(s), LIMITS);
       if (!d.ok) throw new Error(`bench batch invalid: ${d.error}`);
-      return d.value;
+      return d.value.events;
     });
     const total = BATCHES * BATCH;
 

@@ -1,7 +1,12 @@
-/** POST /, /v1/events (CloudEvents) and /v1/traces (OTLP/HTTP): decode, then one store write (committed by the writer thread), then 2xx. */
+/**
+ * POST /, /v1/events (CloudEvents) and /v1/traces (OTLP/HTTP): decode, then one store write
+ * (committed by the writer thread), then 2xx. A batch is answered per event: the refused ones by
+ * index and why; every other one is stored (new or a duplicate). A request is refused whole only
+ * when it is itself bad (not a CloudEvent, not a JSON array) or the store cannot take it (503).
+ */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { decodeBatch, decodeBinary, decodeStructured } from '../ingest/cloudevents.js';
+import { decodeBatchSteps, decodeBinary, decodeStructured, type BatchDecode } from '../ingest/cloudevents.js';
 import { decodeOtlpJson } from '../ingest/otlp-json.js';
 import { decodeOtlpProto } from '../ingest/otlp-proto.js';
 import type { DecodeLimits, Decoded, InferenceEvent, SpanRecord } from '../ingest/types.js';
@@ -48,12 +53,22 @@ function reject(res: Response, deps: IngestDeps, route: string, kind: string, co
   res.status(code).json({ error, stored: 0, note: 'nothing of this request was stored (all-or-nothing)' });
 }
 
-function decodeEvents(req: Request, limits: DecodeLimits): Decoded<InferenceEvent[]> | null {
+const one = (d: Decoded<InferenceEvent[]>): Decoded<BatchDecode> => (d.ok ? { ok: true, value: { events: d.value, refused: [] } } : d);
+
+/** Decodes the request's events; a batch in slices, with a turn of the event loop between them. */
+async function decodeEvents(req: Request, limits: DecodeLimits): Promise<{ batch: boolean; decoded: Decoded<BatchDecode> } | null> {
   const type = mediaType(req);
   const body = bodyOf(req);
-  if (type === 'application/cloudevents-batch+json') return decodeBatch(body, limits);
-  if (type === 'application/cloudevents+json') return decodeStructured(body, limits);
-  if (req.headers['ce-specversion'] !== undefined) return decodeBinary(req.headers, body, limits);
+  if (type === 'application/cloudevents-batch+json') {
+    const steps = decodeBatchSteps(body, limits);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return { batch: true, decoded: r.value };
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  if (type === 'application/cloudevents+json') return { batch: false, decoded: one(decodeStructured(body, limits)) };
+  if (req.headers['ce-specversion'] !== undefined) return { batch: false, decoded: one(decodeBinary(req.headers, body, limits)) };
   return null;
 }
 
@@ -79,16 +94,22 @@ export function eventsHandler(deps: IngestDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const route = req.path;
     await ownTurn(req);
-    const decoded = decodeEvents(req, deps.limits);
-    if (decoded === null) {
+    const got = await decodeEvents(req, deps.limits);
+    if (got === null) {
       reject(res, deps, route, 'event', 415, `content-type "${mediaType(req)}" is not a CloudEvent: send binary mode (ce-* headers), application/cloudevents+json or application/cloudevents-batch+json`);
       return;
     }
+    const { decoded } = got;
     if (!decoded.ok) return reject(res, deps, route, 'event', 400, decoded.error);
-    if (!(await store(deps, res, route, 'event', 'insert_events', decoded.value, (e) => deps.store.insertEvents(e)))) return;
-    const r = res.locals.result as { inserted: number; duplicates: number };
+    const { events, refused } = decoded.value;
+    if (refused.length > 0) {
+      deps.metrics.ingested.inc({ kind: 'event', outcome: 'rejected' }, refused.length);
+      deps.log.info({ route, refused: refused.length, first: refused[0]?.error }, 'batch events refused (the others are stored)');
+    }
+    const r = events.length === 0 ? { inserted: 0, duplicates: 0 } : (await store(deps, res, route, 'event', 'insert_events', events, (e) => deps.store.insertEvents(e))) ? (res.locals.result as { inserted: number; duplicates: number }) : undefined;
+    if (r === undefined) return;
     deps.metrics.requests.inc({ route, code: '200' });
-    res.status(200).json({ accepted: decoded.value.length, stored: r.inserted, duplicates: r.duplicates });
+    res.status(200).json({ accepted: events.length, stored: r.inserted, duplicates: r.duplicates, ...(got.batch ? { refused } : {}) });
   };
 }
 

@@ -16,6 +16,11 @@ type Attr = (name: string) => unknown;
 const MAX_ATTRIBUTE_CHARS = 1024;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * How far ahead of the daemon's clock a `ce-time` may be. Later times are clamped to the time of
+ * receipt: retention ages records by time, and a far-future one would never age out.
+ */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 function str(get: Attr, name: string, at: string, required: boolean): string | null {
   const v = get(name);
@@ -76,6 +81,7 @@ function toEvent(get: Attr, body: Body, at: string, limits: DecodeLimits, nowMs:
   if (time !== null) {
     timeMs = RFC3339.test(time) ? Date.parse(time) : Number.NaN;
     if (!Number.isFinite(timeMs)) throw new InvalidInput(`${at}ce-time: must be an RFC 3339 timestamp, got "${time}"`);
+    if (timeMs > nowMs + MAX_FUTURE_SKEW_MS) timeMs = nowMs;
   }
   const model = str(get, 'inferenceservicename', at, true) ?? '';
   const namespace = str(get, 'namespace', at, true) ?? '';
@@ -88,9 +94,16 @@ function toEvent(get: Attr, body: Body, at: string, limits: DecodeLimits, nowMs:
   const { payload, json } = payloadOf(body, at, limits);
   const protocol: Protocol = json === undefined ? hint ?? 'other' : detectProtocol(json, hint);
   let rows: unknown[] | null = null;
+  let decodeError: string | null = null;
   if (json !== undefined && !truncated) {
-    if (kind === 'request') rows = requestFeatures(json, protocol, `${at}data`);
-    else if (status === null || (status >= 200 && status < 300)) rows = responsePredictions(json, protocol, `${at}data`);
+    // A body that is not the protocol's shape is still the exchange: stored raw, with the reason.
+    try {
+      if (kind === 'request') rows = requestFeatures(json, protocol, 'data');
+      else if (status === null || (status >= 200 && status < 300)) rows = responsePredictions(json, protocol, 'data');
+    } catch (err) {
+      if (!(err instanceof InvalidInput)) throw err;
+      decodeError = err.message;
+    }
   }
   return {
     source,
@@ -112,6 +125,7 @@ function toEvent(get: Attr, body: Body, at: string, limits: DecodeLimits, nowMs:
     contentType: str(get, 'datacontenttype', at, false),
     payload,
     decoded: rows === null ? null : JSON.stringify(rows),
+    decodeError,
     metadata: str(get, 'metadata', at, false),
   };
 }
@@ -161,11 +175,47 @@ export function decodeStructured(body: Buffer, limits: DecodeLimits, nowMs = Dat
   return decoding(() => [structured(parseJsonLimited(body, limits.jsonDepth + 1, 'body'), 'event.', limits, nowMs)]);
 }
 
-/** A batch (`application/cloudevents-batch+json`): a JSON array of structured events, all valid or none taken. */
-export function decodeBatch(body: Buffer, limits: DecodeLimits, nowMs = Date.now()): Decoded<InferenceEvent[]> {
-  return decoding(() => {
-    const list = parseJsonLimited(body, limits.jsonDepth + 2, 'body');
-    if (!Array.isArray(list) || list.length === 0) throw new InvalidInput('events: must be a non-empty JSON array of CloudEvents');
-    return list.map((e, i) => structured(e, `events[${i}].`, limits, nowMs));
+/** One event of a batch that was not taken, by its index in the batch, and why. */
+export interface Refusal {
+  index: number;
+  error: string;
+}
+
+/** A decoded batch: the events taken, and the refused ones by index. */
+export interface BatchDecode {
+  events: InferenceEvent[];
+  refused: Refusal[];
+}
+
+/**
+ * A batch (`application/cloudevents-batch+json`): a JSON array of structured events, each taken or
+ * refused on its own (one bad event never refuses its neighbours). Fails whole only when the body
+ * is not a non-empty JSON array. A generator: it yields after every `slice` events so that a caller
+ * can let other work run between slices of a large batch; `decodeBatch` runs it to the end.
+ */
+export function* decodeBatchSteps(body: Buffer, limits: DecodeLimits, nowMs = Date.now(), slice = 256): Generator<void, Decoded<BatchDecode>> {
+  const list = decoding(() => {
+    const parsed = parseJsonLimited(body, limits.jsonDepth + 2, 'body');
+    if (!Array.isArray(parsed) || parsed.length === 0) throw new InvalidInput('events: must be a non-empty JSON array of CloudEvents');
+    return parsed as unknown[];
   });
+  if (!list.ok) return list;
+  const out: BatchDecode = { events: [], refused: [] };
+  for (let index = 0; index < list.value.length; index++) {
+    if (index > 0 && index % slice === 0) yield;
+    const e = list.value[index];
+    const one = decoding(() => structured(e, `events[${index}].`, limits, nowMs));
+    if (one.ok) out.events.push(one.value);
+    else out.refused.push({ index, error: one.error });
+  }
+  return { ok: true, value: out };
+}
+
+/** A whole batch decoded at once (see decodeBatchSteps). */
+export function decodeBatch(body: Buffer, limits: DecodeLimits, nowMs = Date.now()): Decoded<BatchDecode> {
+  const steps = decodeBatchSteps(body, limits, nowMs);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
 }

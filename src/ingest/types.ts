@@ -32,6 +32,8 @@ export interface InferenceEvent {
   payload: string | Buffer | null;
   /** Decoded feature rows (request) or prediction values (response), as JSON text. */
   decoded: string | null;
+  /** Why the body could not be decoded as its protocol (a malformed V2 body…), stored beside the raw payload. */
+  decodeError: string | null;
   /** KServe's `ce-metadata` extension (JSON text), when sent. */
   metadata: string | null;
 }

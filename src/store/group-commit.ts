@@ -49,8 +49,8 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
           const timeMs = rows[i + 11];
           // The 17 common parameters of UPSERT_REQUEST / UPSERT_RESPONSE (see statements.ts).
           const common = [rows[i + 4], rows[i + 5], id, rows[i + 6], rows[i + 7], rows[i + 8], rows[i + 9], rows[i + 10], timeMs, now, timeMs, blob(rows[i + 12]), rows[i + 13], rows[i + 14], rows[i + 15], rows[i + 16], rows[i + 17]];
-          if (rows[i + 3] === 0) upsertRequest.run(common);
-          else upsertResponse.run([...common, rows[i + 18], rows[i + 19]]);
+          if (rows[i + 3] === 0) upsertRequest.run([...common, rows[i + 20]]);
+          else upsertResponse.run([...common, rows[i + 18], rows[i + 19], rows[i + 20]]);
         }
         const n = rows.length / EVENT_FIELDS;
         return [inserted, n - inserted];

@@ -10,7 +10,11 @@ export interface Migration {
   sql: string;
 }
 
-/** Every migration, oldest first. Append only: a released migration never changes. */
+/**
+ * Every migration, oldest first. Append only: a released migration never changes. Versions may have
+ * gaps (3 and 4 are taken by work landing beside 5): migrate() applies, in order, each one above the
+ * database's version.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -58,6 +62,13 @@ export const MIGRATIONS: readonly Migration[] = [
         reference_size INTEGER NOT NULL, current_size INTEGER NOT NULL, details TEXT
       );
       CREATE INDEX drift_results_run ON drift_results (namespace, model, run_ms);
+    `,
+  },
+  {
+    version: 5,
+    sql: `
+      -- Why a half's body could not be decoded as its protocol (the raw payload is kept beside it).
+      ALTER TABLE predictions ADD COLUMN decode_error TEXT;
     `,
   },
 ];

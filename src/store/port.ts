@@ -42,6 +42,8 @@ export interface Prediction {
   response: string | Buffer | null;
   truncated: boolean;
   redacted: string | null;
+  /** Why a body could not be decoded as its protocol (its raw payload is still kept), else null. */
+  decodeError: string | null;
   traceId: string | null;
 }
 

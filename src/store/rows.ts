@@ -22,6 +22,7 @@ export interface PredictionRow {
   outputs: string | null;
   truncated: number;
   redacted: string | null;
+  decode_error: string | null;
   trace_id: string | null;
 }
 
@@ -50,6 +51,7 @@ export function predictionFromRow(r: PredictionRow): Prediction {
     response: r.response_payload,
     truncated: r.truncated !== 0,
     redacted: r.redacted,
+    decodeError: r.decode_error,
     traceId: r.trace_id,
   };
 }

@@ -5,23 +5,23 @@ export const INSERT_EVENT = 'INSERT OR IGNORE INTO events (source, id, type, rec
 
 const COLUMNS = `namespace, model, request_id, endpoint, component, revision, protocol, path, time_ms, received_ms`;
 // The order of the 17 common parameters: the columns above, then the half's time, payload, content
-// type, decoded values, truncated, redacted, metadata.
+// type, decoded values, truncated, redacted, metadata; each statement ends with the half's decode error.
 const KEEP = `revision = COALESCE(predictions.revision, excluded.revision), path = COALESCE(predictions.path, excluded.path),
   protocol = CASE WHEN predictions.protocol = 'other' THEN excluded.protocol ELSE predictions.protocol END,
   truncated = predictions.truncated | excluded.truncated, redacted = COALESCE(predictions.redacted, excluded.redacted),
-  metadata = COALESCE(predictions.metadata, excluded.metadata)`;
+  metadata = COALESCE(predictions.metadata, excluded.metadata), decode_error = COALESCE(predictions.decode_error, excluded.decode_error)`;
 
 /** Stores a request half, or completes a prediction whose response came first. */
-export const UPSERT_REQUEST = `INSERT INTO predictions (${COLUMNS}, state, request_time_ms, request_payload, request_content_type, features, truncated, redacted, metadata)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+export const UPSERT_REQUEST = `INSERT INTO predictions (${COLUMNS}, state, request_time_ms, request_payload, request_content_type, features, truncated, redacted, metadata, decode_error)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (namespace, model, request_id) DO UPDATE SET
   time_ms = excluded.request_time_ms, request_time_ms = excluded.request_time_ms, request_payload = excluded.request_payload,
   request_content_type = excluded.request_content_type, features = excluded.features, ${KEEP},
   state = CASE WHEN predictions.response_time_ms IS NOT NULL THEN 'joined' ELSE predictions.state END`;
 
 /** Stores a response half, or completes a prediction whose request came first. */
-export const UPSERT_RESPONSE = `INSERT INTO predictions (${COLUMNS}, state, response_time_ms, response_payload, response_content_type, outputs, truncated, redacted, metadata, status, latency_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+export const UPSERT_RESPONSE = `INSERT INTO predictions (${COLUMNS}, state, response_time_ms, response_payload, response_content_type, outputs, truncated, redacted, metadata, status, latency_ms, decode_error)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (namespace, model, request_id) DO UPDATE SET
   response_time_ms = excluded.response_time_ms, response_payload = excluded.response_payload,
   response_content_type = excluded.response_content_type, outputs = excluded.outputs,

@@ -7,7 +7,7 @@ import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
 import type { DriftResultRecord } from './port.js';
 
 /** Column values per event in `WriteRequest.rows` (op `events`), in the order of `flattenEvents`. */
-export const EVENT_FIELDS = 20;
+export const EVENT_FIELDS = 21;
 /** Column values per span in `WriteRequest.rows` (op `spans`), in the order of `flattenSpans`. */
 export const SPAN_FIELDS = 13;
 
@@ -53,6 +53,7 @@ export function flattenEvents(events: readonly InferenceEvent[]): unknown[] {
     rows[i++] = e.metadata;
     rows[i++] = e.status;
     rows[i++] = e.latencyMs;
+    rows[i++] = e.decodeError;
   }
   return rows;
 }

@@ -89,19 +89,39 @@ describe('sidecar batches (application/cloudevents-batch+json)', () => {
     expect(await prediction('sc-2')).toMatchObject({ state: 'pending', status: 503, predictions: null, response: { error: 'overloaded' } });
   });
 
-  it('rejects a whole batch whose 4th event lacks an id, naming it, and stores none of it', async () => {
+  it('refuses only the 4th event of a batch, which lacks an id, naming it by index, and stores the other four', async () => {
     const before = rowCount('events');
     const batch = [0, 1, 2, 3, 4].map((i) => sidecarEvent('request', `bad-batch-${i}`));
     delete batch[3]?.id;
     const r = await d.post('/v1/events', JSON.stringify(batch), BATCH_TYPE);
-    expect(r).toMatchObject({ status: 400, body: { error: 'events[3].ce-id: missing', stored: 0 } });
-    expect(rowCount('events')).toBe(before);
+    expect(r).toMatchObject({ status: 200, body: { accepted: 4, stored: 4, refused: [{ index: 3, error: 'events[3].ce-id: missing' }] } });
+    expect(rowCount('events')).toBe(before + 4);
+    for (const i of [0, 1, 2, 4]) expect(await prediction(`bad-batch-${i}`)).toMatchObject({ state: 'pending' });
   });
 
-  it('names the tensor of a malformed V2 body', async () => {
+  it('stores a malformed V2 body raw, with the reason naming the tensor, beside its neighbours', async () => {
     const ev = sidecarEvent('request', 'v2-bad', { data: { inputs: [{ name: 'amount', shape: [2], datatype: 'FP32', data: [1] }] } });
     const r = await d.post('/v1/events', JSON.stringify([sidecarEvent('request', 'ok-1'), ev]), BATCH_TYPE);
-    expect(r).toMatchObject({ status: 400, body: { error: 'events[1].data.inputs[0].data: has 1 elements, shape [2] needs 2' } });
+    expect(r).toMatchObject({ status: 200, body: { accepted: 2, stored: 2, refused: [] } });
+    expect(await prediction('v2-bad')).toMatchObject({ features: null, decodeError: 'data.inputs[0].data: has 1 elements, shape [2] needs 2', request: { inputs: [{ name: 'amount', data: [1] }] } });
+    expect(await prediction('ok-1')).toMatchObject({ decodeError: null, features: [{ amount: 42.5, country: 'NL' }] });
+  });
+
+  it('refuses the whole request only when it is not a JSON array of events', async () => {
+    expect(await d.post('/v1/events', '{"not":"a list"}', BATCH_TYPE)).toMatchObject({ status: 400, body: { error: 'events: must be a non-empty JSON array of CloudEvents' } });
+    expect(await d.post('/v1/events', '[{"specversion":"1.0"', BATCH_TYPE)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^body: not valid JSON/) } });
+  });
+
+  it('clamps a far-future ce-time to the time of receipt, so retention can age it out', async () => {
+    const t0 = Date.now();
+    const ev = sidecarEvent('request', 'future-1', { timeMs: Date.UTC(2999, 0, 1) });
+    expect((await d.post('/v1/events', JSON.stringify([ev]), BATCH_TYPE)).status).toBe(200);
+    const p = (await prediction('future-1')) as unknown as { timeMs: number };
+    expect(p.timeMs).toBeGreaterThanOrEqual(t0);
+    expect(p.timeMs).toBeLessThanOrEqual(Date.now());
+    const soon = sidecarEvent('request', 'future-2', { timeMs: t0 + 60_000 });
+    expect((await d.post('/v1/events', JSON.stringify([soon]), BATCH_TYPE)).status).toBe(200);
+    expect(await prediction('future-2')).toMatchObject({ timeMs: t0 + 60_000 });
   });
 });
 
@@ -133,7 +153,7 @@ describe('safety', () => {
 
   it('rejects an event payload over the per-event cap and JSON nested past the depth limit', async () => {
     const fat = sidecarEvent('request', 'fat', { data: { instances: ['y'.repeat(9000)] } });
-    expect((await d.post('/v1/events', JSON.stringify([fat]), BATCH_TYPE)).body).toMatchObject({ error: expect.stringMatching(/^events\[0\]\.data: \d+ bytes, over the per-event limit of 8192$/) });
+    expect((await d.post('/v1/events', JSON.stringify([fat]), BATCH_TYPE)).body).toMatchObject({ stored: 0, refused: [{ index: 0, error: expect.stringMatching(/^events\[0\]\.data: \d+ bytes, over the per-event limit of 8192$/) }] });
     const deep = `${'['.repeat(40)}${']'.repeat(40)}`;
     expect(await d.post('/', deep, kserveHeaders('request', 'deep'))).toMatchObject({ status: 400, body: { error: 'body: JSON nested deeper than 16 levels' } });
   });

@@ -31,9 +31,11 @@ describe('CloudEvents', () => {
     ['type', 'x.y', 'events[1].ce-type: must be org.kubeflow.serving.inference.request or org.kubeflow.serving.inference.response, got "x.y"'],
     ['time', 'noon', 'events[1].ce-time: must be an RFC 3339 timestamp, got "noon"'],
     ['modelslostatus', 700, 'events[1].ce-modelslostatus: must be an HTTP status (integer 100–599), got 700'],
-  ])('names event and attribute when %s is %j', (attr, value, error) => {
-    const batch = [sidecarEvent('request', 'a'), { ...sidecarEvent('response', 'a'), [attr]: value }];
-    expect(decodeBatch(Buffer.from(JSON.stringify(batch)), LIMITS)).toEqual({ ok: false, error });
+  ])('refuses only the event, naming it and the attribute, when %s is %j', (attr, value, error) => {
+    const batch = [sidecarEvent('request', 'a'), { ...sidecarEvent('response', 'a'), [attr]: value }, sidecarEvent('response', 'b')];
+    const r = decodeBatch(Buffer.from(JSON.stringify(batch)), LIMITS);
+    expect(r.ok && r.value.refused).toEqual([{ index: 1, error }]);
+    expect(r.ok && r.value.events.map((e) => `${e.kind}:${e.id}`)).toEqual(['request:a', 'response:b']);
   });
 });
 

@@ -27,7 +27,7 @@ afterAll(() => {
 function events(ids: readonly string[], model = 'fraud-detector'): InferenceEvent[] {
   const d = decodeBatch(Buffer.from(JSON.stringify(ids.map((id) => sidecarEvent('request', id, { model })))), { eventPayloadBytes: 1 << 20, jsonDepth: 64 });
   if (!d.ok) throw new Error(d.error);
-  return d.value;
+  return d.value.events;
 }
 
 /** A request whose second event violates NOT NULL: the whole request must roll back, its first event too. */

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../src/ingest/cloudevents.js';
 import type { InferenceEvent } from '../../src/ingest/types.js';
-import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/port.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { sidecarEvent } from '../support/events.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 function events(list: Array<Record<string, unknown>>): InferenceEvent[] {
   const d = decodeBatch(Buffer.from(JSON.stringify(list)), { eventPayloadBytes: 1 << 20, jsonDepth: 64 });
   if (!d.ok) throw new Error(d.error);
-  return d.value;
+  return d.value.events;
 }
 
 describe('migrations', () => {
@@ -35,6 +35,21 @@ describe('migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
     expect(store.ready()).toBe(true);
+  });
+
+  it('applies a migration after a gap in version numbers (2 → 5) to a database left at 2, and to a new one', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 5]);
+    const file = join(dir, 'gap.db');
+    const db = new Database(file);
+    expect(migrate(db, file, MIGRATIONS.filter((m) => m.version <= 2))).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrate(db, file)).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect((db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('predictions') as string[])).toContain('decode_error');
+    db.close();
+    const fresh = new Database(':memory:');
+    expect(migrate(fresh, ':memory:')).toBe(5);
+    fresh.close();
   });
 
   it('refuses a database with a newer schema, naming both versions', async () => {
