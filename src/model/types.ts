@@ -150,20 +150,32 @@ export interface DaemonSettings {
   db: string;
   prometheusUrl?: string;
   retention: { payloadDays: number; aggregateDays: number };
-  limits: { bodyBytes: number; eventPayloadBytes: number; jsonDepth: number };
+  /** Request and event size limits; `inflightBytes` bounds the ingest bodies held at once. */
+  limits: { bodyBytes: number; eventPayloadBytes: number; jsonDepth: number; inflightBytes: number };
   /** How long an unmatched request or response half waits for its pair (Prometheus duration). */
   joinTtl: string;
+  /** The whole SIGTERM shutdown's budget (Prometheus duration), under Kubernetes' 30 s grace period. */
+  shutdownTimeout: string;
 }
 
 /** Settings of the sidecar process. */
 export interface SidecarSettings {
+  /** One deadline from a request's arrival to its last byte (Prometheus duration). */
   upstreamTimeout: string;
+  /** Pooled keep-alive connections to the predictor. */
+  upstreamConnections: number;
+  /** Requests that may wait for a pooled connection; past it 503 at once. */
+  upstreamQueue: number;
+  /** The whole SIGTERM shutdown's budget (Prometheus duration), under Kubernetes' 30 s grace period. */
+  shutdownTimeout: string;
   /** Head-sampling ratio of request spans in [0, 1] (a sampled incoming traceparent is always followed). */
   traceSampleRatio: number;
   capture: {
     bodyLimitBytes: number;
     queueEvents: number;
     batchEvents: number;
+    /** Serialized bytes per batch at most (a larger one is split). */
+    batchBytes: number;
     batchInterval: string;
     spoolDir: string;
     spoolBytes: number;

@@ -1,9 +1,9 @@
 /** The sidecar's Prometheus metrics (names as DESIGN.md fixes them), on a registry of its own. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Protocol } from './route.js';
+import type { Protocol, RouteKind } from './route.js';
 
 /** Outcomes of a captured event. */
-export type CaptureOutcome = 'shipped' | 'spooled' | 'dropped' | 'redacted';
+export type CaptureOutcome = 'shipped' | 'spooled' | 'dropped' | 'redacted' | 'skipped';
 
 interface Child {
   inc(): void;
@@ -16,6 +16,7 @@ interface Observer {
 export class SidecarMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
+  private readonly others: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'route' | 'code'>;
   private readonly duration: Histogram<'model' | 'namespace' | 'revision' | 'protocol'>;
   private readonly events: Counter<'outcome'>;
   private readonly payloadBytes: Counter<'direction'>;
@@ -32,8 +33,14 @@ export class SidecarMetrics {
   ) {
     this.requests = new Counter({
       name: 'modelslo_requests_total',
-      help: 'Requests proxied to the predictor, by HTTP status code (502/504: the sidecar could not reach it).',
+      help: 'Inference requests (V1 :predict/:explain, V2 /infer) proxied to the predictor, by HTTP status code (502/504: the sidecar could not reach it in time, 503: too many waiting).',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
+      registers: [this.registry],
+    });
+    this.others = new Counter({
+      name: 'modelslo_other_requests_total',
+      help: 'Requests that are not inference (health and readiness probes, metadata, unknown paths, OPTIONS *), by route kind and code; kept out of the SLIs.',
+      labelNames: ['model', 'namespace', 'revision', 'protocol', 'route', 'code'],
       registers: [this.registry],
     });
     this.duration = new Histogram({
@@ -45,11 +52,11 @@ export class SidecarMetrics {
     });
     this.events = new Counter({
       name: 'modelslo_capture_events_total',
-      help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, rejected), redacted.',
+      help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, refused by the daemon), redacted, skipped (probes and metadata calls are not captured).',
       labelNames: ['outcome'],
       registers: [this.registry],
     });
-    for (const outcome of ['shipped', 'spooled', 'dropped', 'redacted']) this.events.labels(outcome).inc(0);
+    for (const outcome of ['shipped', 'spooled', 'dropped', 'redacted', 'skipped']) this.events.labels(outcome).inc(0);
     this.payloadBytes = new Counter({
       name: 'modelslo_capture_payload_bytes_total',
       help: 'Bytes of request and response bodies captured (up to the capture limit), by direction.',
@@ -91,6 +98,17 @@ export class SidecarMetrics {
     if (c === undefined) {
       c = this.requests.labels(model, this.namespace, this.revision, protocol, String(code));
       this.counters.set(ckey, c);
+    }
+    c.inc();
+  }
+
+  /** Counts one finished request that is not an inference (outside the SLIs). */
+  observeOther(model: string, protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number): void {
+    const key = `${model}\u0000${protocol}\u0000${route}\u0000${code}`;
+    let c = this.counters.get(key);
+    if (c === undefined) {
+      c = this.others.labels(model, this.namespace, this.revision, protocol, route, String(code));
+      this.counters.set(key, c);
     }
     c.inc();
   }

@@ -28,7 +28,16 @@ export interface SidecarOptions {
   revision: string;
   /** "default" or "canary". */
   endpoint: string;
+  /** One deadline from arrival to the last byte, waiting for a pooled connection included. */
   upstreamTimeoutMs: number;
+  /** Pooled keep-alive connections to the predictor. */
+  upstreamConnections: number;
+  /** Requests that may wait for a pooled connection beyond those; past it 503 at once. */
+  upstreamQueue: number;
+  /** How long a client may take to send a request's headers (slowloris guard). */
+  clientHeadersTimeoutMs: number;
+  /** The whole shutdown: drain in-flight requests, then deliver or spool captures, then stop. */
+  shutdownBudgetMs: number;
   /** Path probed on the predictor by /readyz. */
   readyPath: string;
   /** Histogram bounds in seconds: every configured bucket and latency threshold. */
@@ -40,6 +49,7 @@ export interface SidecarOptions {
     bodyLimitBytes: number;
     queueEvents: number;
     batchEvents: number;
+    batchBytes: number;
     batchIntervalMs: number;
     spoolDir: string;
     spoolBytes: number;
@@ -53,8 +63,11 @@ export interface SidecarOptions {
 /** Defaults of the `sidecar` config section (the schema's defaults). */
 export const DEFAULT_SIDECAR_SETTINGS: SidecarSettings = {
   upstreamTimeout: '60s',
+  upstreamConnections: 256,
+  upstreamQueue: 256,
+  shutdownTimeout: '25s',
   traceSampleRatio: 0.1,
-  capture: { bodyLimitBytes: 64 * 1024, queueEvents: 10_000, batchEvents: 500, batchInterval: '1s', spoolDir: './.modelslo/spool', spoolBytes: 256 * 1024 * 1024 },
+  capture: { bodyLimitBytes: 64 * 1024, queueEvents: 10_000, batchEvents: 500, batchBytes: 8 * 1024 * 1024, batchInterval: '1s', spoolDir: './.modelslo/spool', spoolBytes: 256 * 1024 * 1024 },
 };
 
 /** Default histogram bounds (ms) when no config is given (same as the spec's defaults). */
@@ -134,6 +147,10 @@ export function resolveOptions(inputs: SidecarInputs, config: Config | undefined
     revision: inputs.revision ?? env.K_REVISION ?? '',
     endpoint,
     upstreamTimeoutMs: durationSeconds(settings.upstreamTimeout) * 1000,
+    upstreamConnections: settings.upstreamConnections,
+    upstreamQueue: settings.upstreamQueue,
+    clientHeadersTimeoutMs: 10_000,
+    shutdownBudgetMs: durationSeconds(settings.shutdownTimeout) * 1000,
     readyPath: inputs.readyPath ?? '/v2/health/ready',
     bucketsSeconds: bucketsFor(config?.models ?? []),
     models,
@@ -142,6 +159,7 @@ export function resolveOptions(inputs: SidecarInputs, config: Config | undefined
       bodyLimitBytes: c.bodyLimitBytes,
       queueEvents: c.queueEvents,
       batchEvents: c.batchEvents,
+      batchBytes: c.batchBytes,
       batchIntervalMs: durationSeconds(c.batchInterval) * 1000,
       spoolDir: c.spoolDir,
       spoolBytes: c.spoolBytes,

@@ -20,8 +20,12 @@ export interface Sidecar {
   queueLength(): number;
   /** Posts everything queued now to the capture worker (tests and shutdown); it is shipped or spooled from there. */
   flushQueue(): void;
-  /** Stops accepting, drains in-flight requests, flushes the capture queue (delivering or spooling), stops. */
-  close(drainMs?: number): Promise<void>;
+  /**
+   * Stops accepting, drains in-flight requests, flushes the capture queue (delivering or spooling),
+   * stops; all within `budgetMs` (default `sidecar.shutdown_timeout`, 25 s) plus a second, whatever
+   * the predictor and the daemon do.
+   */
+  close(budgetMs?: number): Promise<void>;
 }
 
 /** Optional ports; defaults: a silent logger and OTLP tracing on. */
@@ -37,7 +41,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
   const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => queue.length * 2);
   const capture = await CaptureWorker.start(opts, metrics, log);
   const upstream = new URL(opts.upstream);
-  const pool = new Pool(upstream.origin, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: opts.upstreamTimeoutMs, bodyTimeout: opts.upstreamTimeoutMs });
+  const pool = new Pool(upstream.origin, { connections: opts.upstreamConnections, keepAliveTimeout: 30_000, headersTimeout: opts.upstreamTimeoutMs, bodyTimeout: opts.upstreamTimeoutMs });
   const tracer: RequestTracer | undefined =
     ports.tracing === false ? undefined : createTracer(opts.otlpEndpoint, opts.token, { 'k8s.namespace.name': opts.namespace, 'modelslo.revision': opts.revision }, opts.traceSampleRatio);
 
@@ -96,7 +100,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     }
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: ok, detail }));
   };
-  const deps = { opts, pool, metrics, tracer, enqueue, log };
+  const deps = { opts, pool, metrics, tracer, enqueue, log, inflight: { n: 0 } };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     if (url === '/metrics') {
@@ -113,7 +117,8 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     }
   };
 
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  // headersTimeout: a client has this long to send its headers (slowloris); Node's default is 60 s.
+  const server: Server = createServer({ keepAliveTimeout: 65_000, headersTimeout: opts.clientHeadersTimeoutMs }, handler);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot listen on ${opts.host}:${opts.port}`, { cause: err })));
@@ -138,21 +143,27 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     metrics,
     queueLength: () => queue.length,
     flushQueue,
-    async close(drainMs = 10_000) {
+    async close(budgetMs = opts.shutdownBudgetMs) {
+      // The budget, in order: 40 % to drain in-flight requests, then the rest (less a margin for
+      // spans and sockets) to deliver or spool captures; each step is cut at its share.
+      const end = Date.now() + budgetMs;
+      const left = (): number => Math.max(0, end - Date.now());
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const drainMs = Math.round(budgetMs * 0.4);
       const drained = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref())]);
       if (!drained) {
-        log.warn({ drainMs }, 'in-flight requests did not finish in time: closing their connections');
+        log.warn({ drainMs, inflight: deps.inflight.n }, 'in-flight requests did not finish in time: closing their connections');
         server.closeAllConnections();
       }
       clearInterval(timer);
       flushQueue();
-      await capture.close(drainMs);
-      await tracer?.shutdown();
-      await pool.close();
-      log.info({ shipped: await metrics.captured('shipped'), spooled: await metrics.captured('spooled'), dropped: await metrics.captured('dropped') }, 'sidecar stopped');
+      const margin = Math.min(1_000, Math.round(budgetMs * 0.1));
+      await capture.close(Math.max(0, left() - 2 * margin));
+      await Promise.race([tracer?.shutdown(), new Promise((r) => setTimeout(r, Math.max(0, left() - margin)).unref())]);
+      await pool.destroy();
+      log.info({ shipped: await metrics.captured('shipped'), spooled: await metrics.captured('spooled'), dropped: await metrics.captured('dropped'), skipped: await metrics.captured('skipped'), tookMs: budgetMs - left() }, 'sidecar stopped');
     },
   };
 }

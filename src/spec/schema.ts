@@ -161,13 +161,23 @@ const daemon = z.strictObject({
     .strictObject({ payload_days: z.number().positive().default(7), aggregate_days: z.number().positive().default(400) })
     .default({ payload_days: 7, aggregate_days: 400 }),
   limits: z
-    .strictObject({ body_bytes: bytes.default(16 * 1024 * 1024), event_payload_bytes: bytes.default(1024 * 1024), json_depth: z.number().int().positive().default(64) })
-    .default({ body_bytes: 16 * 1024 * 1024, event_payload_bytes: 1024 * 1024, json_depth: 64 }),
+    .strictObject({
+      body_bytes: bytes.default(16 * 1024 * 1024),
+      event_payload_bytes: bytes.default(1024 * 1024),
+      json_depth: z.number().int().positive().default(64),
+      // Bytes of ingest bodies being read, decoded and written at once; past it 503 with Retry-After.
+      inflight_bytes: bytes.default(32 * 1024 * 1024),
+    })
+    .default({ body_bytes: 16 * 1024 * 1024, event_payload_bytes: 1024 * 1024, json_depth: 64, inflight_bytes: 32 * 1024 * 1024 }),
   join_ttl: duration.default('10m'),
+  shutdown_timeout: duration.default('25s'),
 });
 
 const sidecar = z.strictObject({
   upstream_timeout: duration.default('60s'),
+  upstream_connections: bytes.default(256),
+  upstream_queue: z.number().int().min(0).default(256),
+  shutdown_timeout: duration.default('25s'),
   // Head sampling of request spans (ParentBased(TraceIdRatioBased)); SLIs come from metrics, not spans.
   trace_sample_ratio: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0.1),
   capture: z
@@ -175,11 +185,13 @@ const sidecar = z.strictObject({
       body_limit_bytes: bytes.default(64 * 1024),
       queue_events: bytes.default(10_000),
       batch_events: bytes.default(500),
+      // Serialized bytes per batch: under the daemon's daemon.limits.body_bytes (16 MiB by default).
+      batch_bytes: bytes.default(8 * 1024 * 1024),
       batch_interval: duration.default('1s'),
       spool_dir: z.string().min(1).default('./.modelslo/spool'),
       spool_bytes: bytes.default(256 * 1024 * 1024),
     })
-    .default({ body_limit_bytes: 64 * 1024, queue_events: 10_000, batch_events: 500, batch_interval: '1s', spool_dir: './.modelslo/spool', spool_bytes: 256 * 1024 * 1024 }),
+    .default({ body_limit_bytes: 64 * 1024, queue_events: 10_000, batch_events: 500, batch_bytes: 8 * 1024 * 1024, batch_interval: '1s', spool_dir: './.modelslo/spool', spool_bytes: 256 * 1024 * 1024 }),
 });
 
 const defaults = z.strictObject({
