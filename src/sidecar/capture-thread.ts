@@ -53,6 +53,7 @@ export class CaptureWorker {
       ship: opts.ship,
       spoolDir: opts.capture.spoolDir,
       spoolBytes: opts.capture.spoolBytes,
+      batchBytes: opts.capture.batchBytes,
       logLevel: log.level,
     };
     const { entry, evaluate } = workerEntry();
@@ -118,11 +119,18 @@ export class CaptureWorker {
     });
   }
 
-  /** Delivers (up to `deadlineMs`) or spools everything, then stops the worker. */
+  /**
+   * Delivers (up to `deadlineMs`) or spools everything, then stops the worker. Waits at most
+   * `deadlineMs` plus a second for the worker's answer (a wedged disk cannot hold shutdown).
+   */
   async close(deadlineMs: number): Promise<void> {
     this.worker.ref();
     try {
-      await this.ask({ kind: 'close', seq: ++this.seq, deadlineMs });
+      const answered = this.ask({ kind: 'close', seq: ++this.seq, deadlineMs: Math.max(0, deadlineMs - 500) });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(() => (this.log.warn({ deadlineMs }, 'capture worker did not finish closing in time: stopping it'), resolve()), deadlineMs + 1_000)));
+      await Promise.race([answered, late]);
+      clearTimeout(timer);
     } finally {
       if (!this.dead) await this.worker.terminate().catch((err: unknown) => this.log.warn({ err }, 'capture worker did not stop'));
     }

@@ -28,6 +28,8 @@ export interface CaptureWorkerInit {
   ship: Pick<ShipperConfig, 'timeoutMs' | 'retries' | 'backoffBaseMs' | 'backoffMaxMs'>;
   spoolDir: string;
   spoolBytes: number;
+  /** Serialized bytes per shipped batch at most. */
+  batchBytes: number;
   logLevel: string;
 }
 
@@ -69,14 +71,14 @@ async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
 
   /** Raw exchanges → redacted CloudEvents → one serialized batch → shipper. */
   const build = (batch: PackedBatch): void => {
-    const events: CaptureEvent[] = [];
+    const events: string[] = [];
     let redacted = 0;
     let dropped = 0;
     for (const x of unpack(batch)) {
       try {
         for (const e of toEvents(x, ctx)) {
           if (e.modelsloredacted !== undefined) redacted += 1;
-          events.push(e);
+          events.push(JSON.stringify(e satisfies CaptureEvent));
         }
       } catch (err) {
         dropped += 2;
@@ -85,7 +87,18 @@ async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
     }
     counts.capture('dropped', dropped);
     counts.capture('redacted', redacted);
-    if (events.length > 0) shipper.submit(JSON.stringify(events), events.length);
+    // Batches of at most init.batchBytes serialized (one event over it goes alone).
+    let from = 0;
+    let bytes = 2;
+    for (let i = 0; i <= events.length; i++) {
+      const size = i < events.length ? Buffer.byteLength(events[i] ?? '') + 1 : 0;
+      if (i === events.length || (i > from && bytes + size > init.batchBytes)) {
+        if (i > from) shipper.submit(`[${events.slice(from, i).join(',')}]`, i - from);
+        from = i;
+        bytes = 2;
+      }
+      bytes += size;
+    }
   };
 
   port.on('message', (m: ToWorker) => {

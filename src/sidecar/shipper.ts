@@ -24,7 +24,9 @@ export interface ShipperConfig {
   backoffMaxMs: number;
 }
 
-type Sent = 'ok' | 'retry' | 'reject';
+/** A POST's outcome: delivered (with the events the daemon refused one by one), to retry, or refused whole. */
+type Sent = { kind: 'ok'; refused: number } | { kind: 'retry' } | { kind: 'reject' };
+const RETRY: Sent = { kind: 'retry' };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -85,32 +87,57 @@ export class Shipper {
       const headers: Record<string, string> = { 'content-type': 'application/cloudevents-batch+json' };
       if (this.cfg.token !== undefined) headers.authorization = `Bearer ${this.cfg.token}`;
       const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
+      if (res.statusCode < 300) return { kind: 'ok', refused: this.refusedOf(await res.body.text()) };
       await res.body.dump();
-      if (res.statusCode < 300) return 'ok';
-      if (res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500) return 'retry';
+      if (res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500) return RETRY;
       this.cfg.log.error({ status: res.statusCode }, 'the daemon rejected a capture batch: dropped (check the token and format)');
-      return 'reject';
+      return { kind: 'reject' };
     } catch (err) {
       this.cfg.log.debug({ err }, 'capture batch not delivered');
-      return 'retry';
+      return RETRY;
     }
+  }
+
+  /** Events of a delivered batch the daemon refused one by one (`refused: [{index, error}]`); they would be refused again. */
+  private refusedOf(text: string): number {
+    let refused: unknown;
+    try {
+      refused = (JSON.parse(text) as { refused?: unknown }).refused;
+    } catch {
+      return 0;
+    }
+    if (!Array.isArray(refused) || refused.length === 0) return 0;
+    this.cfg.log.error({ refused: refused.length, first: (refused[0] as { error?: unknown }).error }, 'the daemon refused events of a capture batch: those are dropped, the others stored');
+    return refused.length;
   }
 
   private async sendFresh(body: string, events: number): Promise<void> {
     this.sending = true;
     this.current = { body, events };
-    let result: Sent = 'retry';
+    let result: Sent = RETRY;
     for (let attempt = 0; attempt <= this.cfg.retries && !this.closed; attempt++) {
       if (attempt > 0) await sleep(backoffMs(attempt, this.cfg.backoffBaseMs, this.cfg.backoffMaxMs));
       result = await this.post(body);
-      if (result !== 'retry') break;
+      if (result.kind !== 'retry') break;
+    }
+    // Taken over by close(): it spooled (and counted) this batch already.
+    if (this.current === undefined) {
+      this.sending = false;
+      return;
     }
     this.current = undefined;
-    if (result === 'ok') this.cfg.metrics.capture('shipped', events);
-    else if (result === 'reject') this.cfg.metrics.capture('dropped', events);
+    this.count(result, events);
     this.sending = false;
-    if (result === 'retry') await this.toSpool(body, events);
+    if (result.kind === 'retry') await this.toSpool(body, events);
     else this.kick(0);
+  }
+
+  /** Counts a final outcome: shipped, less the events refused one by one (dropped); or all dropped. */
+  private count(result: Sent, events: number): void {
+    if (result.kind === 'ok') {
+      this.cfg.metrics.capture('shipped', events - result.refused);
+      this.cfg.metrics.capture('dropped', result.refused);
+    } else if (result.kind === 'reject') this.cfg.metrics.capture('dropped', events);
   }
 
   /** Schedules a replay of the spool after `delayMs`. */
@@ -132,13 +159,13 @@ export class Shipper {
       if (taken === undefined) return;
       entry = taken.entry;
       const result = await this.post(taken.body);
-      if (result === 'retry') {
+      if (result.kind === 'retry') {
         this.cfg.spool.release();
         this.replayFailures += 1;
         return;
       }
       await this.cfg.spool.remove(entry);
-      this.cfg.metrics.capture(result === 'ok' ? 'shipped' : 'dropped', entry.events);
+      this.count(result, entry.events);
       this.replayFailures = 0;
     } catch (err) {
       this.cfg.spool.release();
@@ -167,7 +194,13 @@ export class Shipper {
     }
     this.closed = true;
     const inflight = this.current;
-    if (inflight !== undefined) await this.cfg.spool.write(inflight.body, inflight.events).catch(() => undefined);
+    this.current = undefined;
+    if (inflight !== undefined) {
+      // Still in flight at the deadline: spooled too (it may arrive twice; the daemon dedupes), and counted once, as spooled.
+      const dropped = await this.cfg.spool.write(inflight.body, inflight.events).catch(() => inflight.events);
+      this.cfg.metrics.capture('dropped', dropped);
+      if (dropped < inflight.events) this.cfg.metrics.capture('spooled', inflight.events);
+    }
     await this.cfg.spool.idle();
     if (this.replayTimer !== undefined) clearTimeout(this.replayTimer);
     await this.pool.destroy();
