@@ -5,7 +5,7 @@
  * `SLI` document of the same file. OpenSLO shapes are validated first, so issues name the
  * OpenSLO document's fields (`spec.objectives[0].target`) at their own line and column.
  */
-import { importedModel, isRecord, K8S_NAME, loadYamlDocuments, sortIssues, TEAM, zodIssueMessage } from './yaml-source.js';
+import { documentData, importedModel, isRecord, K8S_NAME, loadYamlDocuments, sortIssues, TEAM, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
 import { API_VERSION, labels, sliDocument, sloDocument, type RatioOut, type SloDoc } from './openslo-schema.js';
 import { validateData, type ParseResult } from './parse.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
@@ -86,7 +86,7 @@ class Importer {
     const doc = this.slis.get(name);
     if (doc === undefined) return undefined;
     if (!this.sliResults.has(name)) {
-      const parsed = sliDocument(this.dataSources).safeParse(doc.data);
+      const parsed = sliDocument(this.dataSources).safeParse(doc.data, PARSE_OPTIONS);
       if (!parsed.success) for (const i of parsed.error.issues) this.issue(doc, i.path as FieldPath, zodIssueMessage(i));
       this.sliResults.set(name, parsed.success ? (parsed.data.spec.ratioMetric ?? null) : null);
     }
@@ -94,7 +94,7 @@ class Importer {
   }
 
   private slo(doc: Doc): void {
-    const parsed = sloDocument(this.dataSources).safeParse(doc.data);
+    const parsed = sloDocument(this.dataSources).safeParse(doc.data, PARSE_OPTIONS);
     if (!parsed.success) for (const i of parsed.error.issues) this.issue(doc, i.path as FieldPath, zodIssueMessage(i));
     const ratio = this.indicator(doc, parsed.success ? parsed.data : undefined);
     const owner = this.owner(doc);
@@ -148,7 +148,7 @@ class Importer {
 
   private owner(doc: Doc): string | null {
     const meta = isRecord(doc.data['metadata']) ? doc.data['metadata'] : {};
-    const labelsData = labels.safeParse(meta['labels'] ?? {});
+    const labelsData = labels.safeParse(meta['labels'] ?? {}, PARSE_OPTIONS);
     if (!labelsData.success) return null; // reported by the document schema
     const key = labelsData.data['owner'] !== undefined ? 'owner' : labelsData.data['team'] !== undefined ? 'team' : undefined;
     if (key === undefined) {
@@ -188,7 +188,12 @@ export function importOpenSlo(text: string, file: string): ParseResult {
   for (const d of documents) {
     if (d.contents === null) continue;
     const where = new SourceMap(file, d, lines);
-    const data = d.toJS() as unknown;
+    const loaded = documentData(d, lines, file);
+    if (!loaded.ok) {
+      issues.push(...loaded.issues);
+      continue;
+    }
+    const data = loaded.data;
     if (isRecord(data)) docs.push({ data, where });
     else issues.push(where.issue([], 'must be an OpenSLO object (apiVersion, kind, metadata, spec); put one object in each ---separated document'));
   }

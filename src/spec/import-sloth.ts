@@ -5,7 +5,7 @@
  * ordinary config validation.
  */
 import { z } from 'zod';
-import { importedModel, isRecord, K8S_NAME, loadYamlDocument, SLO_NAME, sortIssues, TEAM, unsupported, zodIssueMessage } from './yaml-source.js';
+import { documentData, importedModel, isRecord, K8S_NAME, loadYamlDocument, SLO_NAME, sortIssues, TEAM, unsupported, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
 import { validateData, type ParseResult } from './parse.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
@@ -158,7 +158,9 @@ export function importSloth(text: string, file: string): ParseResult {
   const { doc, lines, issues: yamlIssues } = loadYamlDocument(text, file);
   if (yamlIssues.length > 0) return { ok: false, issues: yamlIssues };
   const where = new SourceMap(file, doc, lines);
-  const data = doc.toJS() as unknown;
+  const loaded = documentData(doc, lines, file);
+  if (!loaded.ok) return loaded;
+  const data = loaded.data;
   if (!isRecord(data)) return { ok: false, issues: [where.issue([], 'must be a Sloth prometheus/v1 spec (a mapping with version, service and slos)')] };
   if (data['apiVersion'] !== undefined) {
     return {
@@ -171,7 +173,7 @@ export function importSloth(text: string, file: string): ParseResult {
       ],
     };
   }
-  const parsed = slothSpec.safeParse(data);
+  const parsed = slothSpec.safeParse(data, PARSE_OPTIONS);
   const issues: SpecIssue[] = parsed.success ? [] : parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodIssueMessage(i)));
   const problems = [...labelProblems(data), ...(parsed.success ? duplicateSloNames(parsed.data) : [])];
   issues.push(...problems.map(([path, msg]) => where.issue(path, msg)));

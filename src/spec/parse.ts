@@ -7,7 +7,7 @@ import { TESTS_BY_KIND } from '../drift/choose.js';
 import type { Config, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
-import { loadYamlDocument, zodIssueMessage } from './yaml-source.js';
+import { documentData, loadYamlDocument, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
 import { configSchema, DEFAULT_LATENCY_BUCKETS_MS, KNATIVE_LATENCY_BUCKETS_MS, type ConfigFile, type ModelFile } from './schema.js';
 
 /** The outcome of parsing a config: a model, or every issue found. */
@@ -17,12 +17,14 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; issues: Sp
 export function parseConfig(text: string, file: string): ParseResult {
   const { doc, lines, issues } = loadYamlDocument(text, file);
   if (issues.length > 0) return { ok: false, issues };
-  return validateData(doc.toJS() as unknown, new SourceMap(file, doc, lines));
+  const data = documentData(doc, lines, file);
+  if (!data.ok) return data;
+  return validateData(data.data, new SourceMap(file, doc, lines));
 }
 
 /** Validates already-parsed data; `where` places issues in the source. */
 export function validateData(data: unknown, where: SourceMap): ParseResult {
-  const parsed = configSchema.safeParse(data ?? {});
+  const parsed = configSchema.safeParse(data ?? {}, PARSE_OPTIONS);
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.map((i) => where.issue(i.path as FieldPath, zodIssueMessage(i))) };
   }

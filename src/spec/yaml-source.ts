@@ -32,6 +32,20 @@ export function loadYamlDocument(text: string, file: string): { doc: Document; l
   return { doc, lines, issues: yamlIssues(doc.errors, lines, file) };
 }
 
+/** Aliases one document may expand (yaml's maxAliasCount): more is an alias bomb ("billion laughs"). */
+export const MAX_ALIAS_EXPANSIONS = 100;
+
+/** A document's data, or one issue when its aliases expand past MAX_ALIAS_EXPANSIONS. */
+export function documentData(doc: Document, lines: LineCounter, file: string): { ok: true; data: unknown } | { ok: false; issues: SpecIssue[] } {
+  try {
+    return { ok: true, data: doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS }) as unknown };
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const pos = lines.linePos(doc.range?.[0] ?? 0);
+    return { ok: false, issues: [{ file, line: pos.line, column: pos.col, path: '(yaml)', message: `aliases expand past the limit of ${MAX_ALIAS_EXPANSIONS} (a YAML alias bomb?): refused` }] };
+  }
+}
+
 /** A file of `---`-separated YAML documents, parsed keeping positions; their syntax errors as issues. */
 export function loadYamlDocuments(text: string, file: string): { docs: Document[]; lines: LineCounter; issues: SpecIssue[] } {
   const lines = new LineCounter();
@@ -40,9 +54,33 @@ export function loadYamlDocuments(text: string, file: string): { docs: Document[
   return { docs, lines, issues: docs.flatMap((d) => yamlIssues(d.errors, lines, file)) };
 }
 
-/** `zod` issue → message: "is required", "unknown field …", or the schema's own words. */
+/** Options of every safeParse of a config: issues carry their input (without it every wrong type read "is required"). */
+export const PARSE_OPTIONS = { reportInput: true } as const;
+
+/** The YAML words for a value's kind, with a short quote of scalars: `a string ("99.9")`. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  const text = JSON.stringify(v) ?? typeof v;
+  const quote = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  if (typeof v === 'string') return `a string (${quote})`;
+  if (typeof v === 'number') return `a number (${quote})`;
+  if (typeof v === 'boolean') return `a boolean (${quote})`;
+  return typeof v;
+}
+
+const EXPECTED: Record<string, string> = { number: 'a number', int: 'an integer', string: 'a string', boolean: 'true or false', array: 'a list', object: 'a mapping', record: 'a mapping' };
+
+/** `zod` issue → message: "is required", "expected X, got Y", "unknown field …", or the schema's own words. */
 export function zodIssueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') {
+    const input = (issue as { input?: unknown }).input;
+    if (input === undefined) return 'is required';
+    // zod's own wording ("Invalid input: expected number, received string") in the config's words; a schema's custom message stays.
+    if (issue.message.startsWith('Invalid input')) return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${kindOf(input)}`;
+    return `${issue.message}, got ${kindOf(input)}`;
+  }
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
