@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../model/types.js';
 import { tokenMatches } from '../ops/secrets.js';
 import type { Store } from '../store/port.js';
+import type { BatchDecoder } from './decode-thread.js';
+import { ingestGate } from './ingest-gate.js';
 import { eventsHandler, tracesHandler } from './ingest-routes.js';
 import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
 import type { DriftRunner } from './drift-runner.js';
@@ -20,6 +22,8 @@ export interface AppDeps {
   token: string | null;
   /** The drift checks (GET …/drift, POST …/drift/run). */
   drift: DriftRunner;
+  /** Decodes ingest batches off the event loop (else they are decoded inline). */
+  decoder?: BatchDecoder;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -57,9 +61,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   const limits = { eventPayloadBytes: config.daemon.limits.eventPayloadBytes, jsonDepth: config.daemon.limits.jsonDepth };
   const raw = express.raw({ type: () => true, limit: config.daemon.limits.bodyBytes });
-  const ingest = { store, metrics, log, limits };
-  app.post(['/', '/v1/events'], raw, wrap(eventsHandler(ingest)));
-  app.post('/v1/traces', raw, wrap(tracesHandler(ingest)));
+  const ingest = { store, metrics, log, limits, ...(deps.decoder === undefined ? {} : { decoder: deps.decoder }) };
+  const gate = ingestGate(metrics, config.daemon.limits.bodyBytes, config.daemon.limits.inflightBytes);
+  app.post(['/', '/v1/events'], gate, raw, wrap(eventsHandler(ingest)));
+  app.post('/v1/traces', gate, raw, wrap(tracesHandler(ingest)));
 
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/slo', wrap(sloHandler(config, store)));

@@ -10,6 +10,7 @@ import { silentLogger } from '../ops/logger.js';
 import type { Store } from '../store/port.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
 import { createApp } from './app.js';
+import { BatchDecoder } from './decode-thread.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -69,7 +70,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     : hasDrift ? new AlertmanagerClient({ url: opts.config.alerting.alertmanagerUrl, onRetry: (err) => (metrics.alertRetries.inc(), log.warn({ err: err.message }, 'alertmanager delivery failed; retrying')) })
     : null;
   const drift = new DriftRunner({ config: opts.config, store, metrics, log, sink });
-  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift });
+  const decoder = new BatchDecoder();
+  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, decoder });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -78,6 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
   } catch (err) {
     metrics.stop();
+    await decoder.close();
     await store.close();
     throw new Error(`cannot listen on ${host}:${port}`, { cause: err });
   }
@@ -106,6 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           server.closeIdleConnections();
         });
         metrics.stop();
+        await decoder.close();
         await store.close();
         log.info('daemon stopped; store closed');
       })()),

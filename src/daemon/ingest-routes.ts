@@ -6,19 +6,21 @@
  */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { decodeBatchSteps, decodeBinary, decodeStructured, type BatchDecode } from '../ingest/cloudevents.js';
+import { decodeBatch, decodeBinary, decodeStructured } from '../ingest/cloudevents.js';
 import { decodeOtlpJson } from '../ingest/otlp-json.js';
 import { decodeOtlpProto } from '../ingest/otlp-proto.js';
 import type { DecodeLimits, Decoded, InferenceEvent, SpanRecord } from '../ingest/types.js';
-import type { IngestStore } from '../store/port.js';
+import type { IngestStore, WriteResult } from '../store/port.js';
+import type { BatchDecoder, DecodedBatch } from './decode-thread.js';
 import { timed, type DaemonMetrics } from './metrics.js';
 
-/** What the ingest handlers need. */
+/** What the ingest handlers need; batches are decoded by `decoder` (a worker thread) when given, else inline. */
 export interface IngestDeps {
   store: IngestStore;
   metrics: DaemonMetrics;
   log: Logger;
   limits: DecodeLimits;
+  decoder?: BatchDecoder;
 }
 
 /** Bodies from this size on are decoded one per turn of the event loop (a 500-event batch takes milliseconds). */
@@ -53,39 +55,44 @@ function reject(res: Response, deps: IngestDeps, route: string, kind: string, co
   res.status(code).json({ error, stored: 0, note: 'nothing of this request was stored (all-or-nothing)' });
 }
 
-const one = (d: Decoded<InferenceEvent[]>): Decoded<BatchDecode> => (d.ok ? { ok: true, value: { events: d.value, refused: [] } } : d);
+function unavailable(res: Response, deps: IngestDeps, route: string, err: unknown, what: string): void {
+  // Busy or full storage: the client retries later; nothing of the request was committed.
+  deps.log.error({ err, route }, `${what} failed`);
+  deps.metrics.requests.inc({ route, code: '503' });
+  res.status(503).set('Retry-After', '1').json({ error: `${what} unavailable: nothing of this request was stored; retry later` });
+}
 
-/** Decodes the request's events; a batch in slices, with a turn of the event loop between them. */
-async function decodeEvents(req: Request, limits: DecodeLimits): Promise<{ batch: boolean; decoded: Decoded<BatchDecode> } | null> {
+/** A decoded request: packed by the decode thread, or its events decoded inline. */
+type Batch = DecodedBatch & { events?: InferenceEvent[] };
+
+const one = (d: Decoded<InferenceEvent[]>): Batch => (d.ok ? { ok: true, accepted: d.value.length, refused: [], packed: null, events: d.value } : d);
+
+/** Decodes the request's events (a batch in the decode thread when there is one); null when it is no CloudEvent. */
+async function decodeEvents(req: Request, deps: IngestDeps): Promise<{ batch: boolean; decoded: Batch } | null> {
   const type = mediaType(req);
   const body = bodyOf(req);
   if (type === 'application/cloudevents-batch+json') {
-    const steps = decodeBatchSteps(body, limits);
-    for (;;) {
-      const r = steps.next();
-      if (r.done === true) return { batch: true, decoded: r.value };
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (deps.decoder !== undefined) return { batch: true, decoded: await deps.decoder.decode(body, deps.limits) };
+    await ownTurn(req);
+    const d = decodeBatch(body, deps.limits);
+    return { batch: true, decoded: d.ok ? { ok: true, accepted: d.value.events.length, refused: d.value.refused, packed: null, events: d.value.events } : d };
   }
-  if (type === 'application/cloudevents+json') return { batch: false, decoded: one(decodeStructured(body, limits)) };
-  if (req.headers['ce-specversion'] !== undefined) return { batch: false, decoded: one(decodeBinary(req.headers, body, limits)) };
+  if (type === 'application/cloudevents+json') return { batch: false, decoded: one(decodeStructured(body, deps.limits)) };
+  if (req.headers['ce-specversion'] !== undefined) return { batch: false, decoded: one(decodeBinary(req.headers, body, deps.limits)) };
   return null;
 }
 
-async function store<T>(deps: IngestDeps, res: Response, route: string, kind: string, op: string, items: T[], write: (items: T[]) => Promise<{ inserted: number; duplicates: number }>): Promise<boolean> {
+async function store(deps: IngestDeps, res: Response, route: string, kind: string, op: string, count: number, write: () => Promise<WriteResult>): Promise<WriteResult | undefined> {
   try {
-    const r = await timed(deps.metrics, op, () => write(items));
-    deps.metrics.batchSize.observe({ kind }, items.length);
+    const r = await timed(deps.metrics, op, write);
+    deps.metrics.batchSize.observe({ kind }, count);
     deps.metrics.ingested.inc({ kind, outcome: 'stored' }, r.inserted);
     deps.metrics.ingested.inc({ kind, outcome: 'duplicate' }, r.duplicates);
-    res.locals.result = r;
-    return true;
+    return r;
   } catch (err) {
-    // Busy or full storage: the client retries later; nothing of the batch was committed.
-    deps.log.error({ err, route, count: items.length }, 'store write failed');
-    deps.metrics.requests.inc({ route, code: '503' });
-    res.status(503).set('Retry-After', '1').json({ error: 'store unavailable: nothing of this request was stored; retry later' });
-    return false;
+    deps.log.error({ count }, 'store write failed');
+    unavailable(res, deps, route, err, 'store');
+    return undefined;
   }
 }
 
@@ -93,23 +100,30 @@ async function store<T>(deps: IngestDeps, res: Response, route: string, kind: st
 export function eventsHandler(deps: IngestDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const route = req.path;
-    await ownTurn(req);
-    const got = await decodeEvents(req, deps.limits);
+    let got: Awaited<ReturnType<typeof decodeEvents>>;
+    try {
+      got = await decodeEvents(req, deps);
+    } catch (err) {
+      return unavailable(res, deps, route, err, 'decoding');
+    }
     if (got === null) {
       reject(res, deps, route, 'event', 415, `content-type "${mediaType(req)}" is not a CloudEvent: send binary mode (ce-* headers), application/cloudevents+json or application/cloudevents-batch+json`);
       return;
     }
-    const { decoded } = got;
-    if (!decoded.ok) return reject(res, deps, route, 'event', 400, decoded.error);
-    const { events, refused } = decoded.value;
-    if (refused.length > 0) {
-      deps.metrics.ingested.inc({ kind: 'event', outcome: 'rejected' }, refused.length);
-      deps.log.info({ route, refused: refused.length, first: refused[0]?.error }, 'batch events refused (the others are stored)');
+    const d = got.decoded;
+    if (!d.ok) return reject(res, deps, route, 'event', 400, d.error);
+    if (d.refused.length > 0) {
+      deps.metrics.ingested.inc({ kind: 'event', outcome: 'rejected' }, d.refused.length);
+      deps.log.info({ route, refused: d.refused.length, first: d.refused[0]?.error }, 'batch events refused (the others are stored)');
     }
-    const r = events.length === 0 ? { inserted: 0, duplicates: 0 } : (await store(deps, res, route, 'event', 'insert_events', events, (e) => deps.store.insertEvents(e))) ? (res.locals.result as { inserted: number; duplicates: number }) : undefined;
+    const { packed, events } = d;
+    const r =
+      d.accepted === 0 ? { inserted: 0, duplicates: 0 }
+      : packed !== null ? await store(deps, res, route, 'event', 'insert_events', d.accepted, () => deps.store.insertPackedEvents(packed))
+      : await store(deps, res, route, 'event', 'insert_events', d.accepted, () => deps.store.insertEvents(events ?? []));
     if (r === undefined) return;
     deps.metrics.requests.inc({ route, code: '200' });
-    res.status(200).json({ accepted: events.length, stored: r.inserted, duplicates: r.duplicates, ...(got.batch ? { refused } : {}) });
+    res.status(200).json({ accepted: d.accepted, stored: r.inserted, duplicates: r.duplicates, ...(got.batch ? { refused: d.refused } : {}) });
   };
 }
 
@@ -124,7 +138,8 @@ export function tracesHandler(deps: IngestDeps) {
     const decoded: Decoded<SpanRecord[]> = proto ? decodeOtlpProto(bodyOf(req)) : decodeOtlpJson(bodyOf(req), deps.limits.jsonDepth);
     if (!decoded.ok) return reject(res, deps, route, 'span', 400, decoded.error);
     if (decoded.value.length === 0) return reject(res, deps, route, 'span', 400, 'resourceSpans: the request holds no spans');
-    if (!(await store(deps, res, route, 'span', 'insert_spans', decoded.value, (s) => deps.store.insertSpans(s)))) return;
+    const spans = decoded.value;
+    if ((await store(deps, res, route, 'span', 'insert_spans', spans.length, () => deps.store.insertSpans(spans))) === undefined) return;
     deps.metrics.requests.inc({ route, code: '200' });
     // An empty ExportTraceServiceResponse: full success.
     if (proto) res.status(200).type('application/x-protobuf').send(Buffer.alloc(0));

@@ -193,7 +193,7 @@ export interface BatchDecode {
  * is not a non-empty JSON array. A generator: it yields after every `slice` events so that a caller
  * can let other work run between slices of a large batch; `decodeBatch` runs it to the end.
  */
-export function* decodeBatchSteps(body: Buffer, limits: DecodeLimits, nowMs = Date.now(), slice = 256): Generator<void, Decoded<BatchDecode>> {
+export function* decodeBatchSteps(body: Buffer, limits: DecodeLimits, nowMs = Date.now(), slice = 16): Generator<void, Decoded<BatchDecode>> {
   const list = decoding(() => {
     const parsed = parseJsonLimited(body, limits.jsonDepth + 2, 'body');
     if (!Array.isArray(parsed) || parsed.length === 0) throw new InvalidInput('events: must be a non-empty JSON array of CloudEvents');

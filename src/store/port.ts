@@ -3,6 +3,7 @@
  * PostgreSQL adapter can follow the SQLite one. Methods return promises for that reason.
  */
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
+import type { PackedEvents } from './write-messages.js';
 
 /** Outcome of a write: rows new to the store, and repeats skipped (idempotent retries). */
 export interface WriteResult {
@@ -14,6 +15,8 @@ export interface WriteResult {
 export interface IngestStore {
   /** Stores events and joins request/response halves by (namespace, model, id); a repeated (source, id, type) is skipped. */
   insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult>;
+  /** The same, for events packed by `packEvents` (in a decode thread); the buffer is moved, not copied. */
+  insertPackedEvents(events: PackedEvents): Promise<WriteResult>;
   /** Stores spans; a repeated (traceId, spanId) is skipped. */
   insertSpans(spans: readonly SpanRecord[]): Promise<WriteResult>;
 }

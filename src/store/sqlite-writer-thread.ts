@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { createGroupCommitter } from './group-commit.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { applyPragmas } from './pragmas.js';
-import { EVENT_FIELDS, SPAN_FIELDS, type FromWriter, type ToWriter, type WriteReply, type WriteRequest } from './write-messages.js';
+import { EVENT_FIELDS, SPAN_FIELDS, unwire, type FromWriter, type ToWriter, type WriteReply, type WriteRequest } from './write-messages.js';
 
 /** At most this many rows (events, spans…) per group, so one group's commit stays short. */
 const GROUP_ROWS = 10_000;
@@ -32,7 +32,7 @@ const rowsOf = (r: WriteRequest): number => (r.op === 'events' ? r.rows.length /
 
 function accept(m: ToWriter): void {
   if (m.op === 'close') closing = true;
-  else queue.push(m);
+  else queue.push(unwire(m));
 }
 
 /** Commits one group; if the transaction itself cannot start or end, every request of it fails (nothing of it committed). */

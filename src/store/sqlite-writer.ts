@@ -3,15 +3,13 @@
  * (sqlite-writer-thread.ts) and resolves each request's promise when its group has committed — so
  * a caller that answers 2xx after `await` answers only after the commit and its fsync.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from '../ops/worker-entry.js';
 import type Database from 'better-sqlite3';
 import { createGroupCommitter } from './group-commit.js';
-import type { FromWriter, ToWriter, WriteReply, WriteRequest } from './write-messages.js';
+import { unwire, type FromWriter, type ToWriter, type WireRequest, type WriteReply, type WriteRequest } from './write-messages.js';
 
 /** A write request before the writer numbers it. */
-export type WriteOp = WriteRequest extends infer R ? (R extends unknown ? Omit<R, 'seq'> : never) : never;
+export type WriteOp = WireRequest extends infer R ? (R extends unknown ? Omit<R, 'seq'> : never) : never;
 
 /** Commits (transactions) and requests so far: requests / commits is the mean group size. */
 export interface WriterStats {
@@ -55,29 +53,12 @@ function settle(pending: Map<number, Pending>, stats: WriterStats, replies: read
   }
 }
 
-/** The URL of tsx's ESM register API (to run the TypeScript sources in a worker, under tsx or vitest). */
-function tsxApi(): string {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    // Runners without import.meta.resolve: locate the package and its documented ESM entry.
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
-  }
-}
-
 /**
- * Starts the writer thread on `file` (already migrated) and resolves once its connection is open.
- * From compiled dist/ the entry is sqlite-writer-thread.js; from the TypeScript sources (tsx,
- * vitest) it is the .ts file, loaded through tsx's register API: Node 20 does not apply
- * `execArgv: ['--import', 'tsx']` hooks to a worker's entry module.
+ * Starts the writer thread on `file` (already migrated) and resolves once its connection is open
+ * (sqlite-writer-thread.js from dist/, the .ts file from the sources: see ops/worker-entry.ts).
  */
 export function startWriterThread(file: string): Promise<Writer> {
-  const ts = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./sqlite-writer-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
-  const workerData = { file };
-  const worker = ts
-    ? new Worker(`import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData })
-    : new Worker(entry, { workerData });
+  const worker = startWorkerBeside(import.meta.url, 'sqlite-writer-thread', { workerData: { file } });
   const pending = new Map<number, Pending>();
   const stats: WriterStats = { commits: 0, requests: 0 };
   let state: 'starting' | 'ready' | 'closing' | 'closed' | 'failed' = 'starting';
@@ -111,7 +92,8 @@ export function startWriterThread(file: string): Promise<Writer> {
         const id = ++seq;
         return new Promise<[number, number]>((resolve, reject) => {
           pending.set(id, { resolve, reject });
-          worker.postMessage({ ...op, seq: id });
+          // Packed events are moved, not copied, to the writer thread.
+          worker.postMessage({ ...op, seq: id }, op.op === 'packed-events' ? [op.packed] : []);
         });
       },
       alive: () => state === 'ready',
@@ -150,7 +132,7 @@ export function inlineWriter(db: Database.Database): Writer {
       const id = ++seq;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        if (queue.push({ ...op, seq: id }) === 1) setImmediate(flush);
+        if (queue.push(unwire({ ...op, seq: id })) === 1) setImmediate(flush);
       });
     },
     alive: () => open,

@@ -20,7 +20,7 @@ import { applyPragmas } from './pragmas.js';
 import type { DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
 import { inlineWriter, startWriterThread, type Writer, type WriterStats } from './sqlite-writer.js';
-import { flattenEvents, flattenSpans } from './write-messages.js';
+import { flattenEvents, flattenSpans, type PackedEvents } from './write-messages.js';
 
 /** The SQLite store: the Store port, plus the writer's group-commit counts (for metrics). */
 export interface SqliteStore extends Store {
@@ -69,6 +69,11 @@ class SqliteStoreImpl implements SqliteStore {
 
   async insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
     const [inserted, duplicates] = await this.writer.write({ op: 'events', rows: flattenEvents(events) });
+    return { inserted, duplicates };
+  }
+
+  async insertPackedEvents(packed: PackedEvents): Promise<WriteResult> {
+    const [inserted, duplicates] = await this.writer.write({ op: 'packed-events', packed });
     return { inserted, duplicates };
   }
 

@@ -3,6 +3,7 @@
  * so they stay flat: events and spans travel as one array of column values each (no per-row keys
  * to serialize), replies as one message per committed group.
  */
+import { deserialize, serialize } from 'node:v8';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
 import type { DriftResultRecord } from './port.js';
 
@@ -22,8 +23,28 @@ export type WriteRequest =
 /** The outcome of one request: two counts (inserted/duplicates, payloads/records, changes/0), or an error. */
 export type WriteReply = { seq: number; ok: true; a: number; b: number } | { seq: number; ok: false; message: string; code: string | null };
 
+/**
+ * Events flattened and serialized into one buffer (`packEvents`), so they can be handed from thread
+ * to thread by transfer: a decode thread packs them, the daemon's main thread only moves the buffer.
+ */
+export type PackedEvents = ArrayBuffer;
+
+/** A request as sent to the writer: a WriteRequest, or packed events (unpacked in the writer thread). */
+export type WireRequest = WriteRequest | { seq: number; op: 'packed-events'; packed: PackedEvents };
+
 /** Main → writer: a request, or the instruction to drain, close the connection and exit. */
-export type ToWriter = WriteRequest | { op: 'close' };
+export type ToWriter = WireRequest | { op: 'close' };
+
+/** Events as one transferable buffer: their flat rows, serialized with v8 (Buffers stay Buffers). */
+export function packEvents(events: readonly InferenceEvent[]): PackedEvents {
+  const b = serialize(flattenEvents(events));
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer) : (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** The WriteRequest of a wire request (packed events back to flat rows). */
+export function unwire(m: WireRequest): WriteRequest {
+  return m.op === 'packed-events' ? { seq: m.seq, op: 'events', rows: deserialize(Buffer.from(m.packed)) as unknown[] } : m;
+}
 
 /** Writer → main: ready after open, the replies of one committed (or failed) group, or closed. */
 export type FromWriter = { type: 'ready' } | { type: 'group'; replies: WriteReply[] } | { type: 'closed' };

@@ -28,7 +28,7 @@ describe('the daemon write path', () => {
       const before = (await d.get('/metrics')).text;
       const replies = await Promise.all(Array.from({ length: 24 }, (_, b) => d.post('/v1/events', batch(b, 40), BATCH_TYPE)));
       expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200));
-      expect(replies.map((r) => r.body)).toEqual(replies.map(() => ({ accepted: 40, stored: 40, duplicates: 0 })));
+      expect(replies.map((r) => r.body)).toEqual(replies.map(() => ({ accepted: 40, stored: 40, duplicates: 0, refused: [] })));
       const models = (await d.get('/api/v1/models')).body as { models: Array<{ model: string; predictions: { total: number; joined: number } }> };
       expect(models.models.find((m) => m.model === 'fraud-detector')?.predictions).toMatchObject({ total: 24 * 20, joined: 24 * 20 });
       const metrics = (await d.get('/metrics')).text;
