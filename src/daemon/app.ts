@@ -42,8 +42,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    const ready = store.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'store not open', migrations: ready ? 'applied' : 'unknown' });
+    const { ready, detail } = store.readiness();
+    res.status(ready ? 200 : 503).json({ status: detail, migrations: ready ? 'applied' : 'unknown' });
   });
 
   app.use((req, res, next) => {

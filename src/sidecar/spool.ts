@@ -87,14 +87,20 @@ export class Spool {
       this.seq += 1;
       const name = `${String(this.seq).padStart(16, '0')}-${events}.batch.json`;
       const tmp = join(this.dir, `${name}.tmp`);
-      const fh = await open(tmp, 'w');
       try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(body);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, join(this.dir, name));
+      } catch (err) {
+        // Disk full, I/O error: no partial file is left behind for the next start to find.
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
       }
-      await rename(tmp, join(this.dir, name));
       await fsyncPath(this.dir, 'r');
       this.entries.push({ name, events, bytes: size });
       this.total += size;

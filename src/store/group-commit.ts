@@ -66,6 +66,11 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
         return [r.records.length, 0];
       case 'expire':
         return [expire.run(r.beforeMs).changes, 0];
+      case 'probe': {
+        const version = db.pragma('user_version', { simple: true }) as number;
+        db.pragma(`user_version = ${version}`);
+        return [0, 0];
+      }
       case 'retention': {
         const [payloads, spans, records, events] = retain;
         const p = payloads?.run(r.payloadBeforeMs).changes ?? 0;

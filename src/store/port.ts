@@ -103,8 +103,10 @@ export interface MaintenanceStore {
   expireJoins(beforeMs: number): Promise<number>;
   /** Drops payloads and spans older than `payloadBeforeMs`, and every record older than `aggregateBeforeMs`. */
   applyRetention(payloadBeforeMs: number, aggregateBeforeMs: number): Promise<{ payloads: number; records: number }>;
-  /** Whether the store is open with every migration applied. */
+  /** Whether the store is open with every migration applied, and its latest write did not fail for lack of storage. */
   ready(): boolean;
+  /** ready(), and why not: "store not open", or the storage error every write now meets (disk full…). */
+  readiness(): { ready: boolean; detail: string };
   close(): Promise<void>;
 }
 

@@ -19,7 +19,7 @@ import { migrate } from './migrations.js';
 import { applyPragmas } from './pragmas.js';
 import type { DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
-import { inlineWriter, startWriterThread, type Writer, type WriterStats } from './sqlite-writer.js';
+import { inlineWriter, startWriterThread, WriteError, type Writer, type WriteOp, type WriterStats } from './sqlite-writer.js';
 import { flattenEvents, flattenSpans, type PackedEvents } from './write-messages.js';
 
 /** The SQLite store: the Store port, plus the writer's group-commit counts (for metrics). */
@@ -33,9 +33,9 @@ export interface SqliteStore extends Store {
  * open, so a store it returns is ready. A database newer than this code is refused.
  */
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   let db: Database.Database;
   try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     db = new Database(file);
   } catch (cause) {
     throw new Error(`cannot open database "${file}"`, { cause });
@@ -52,13 +52,23 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
     }
   } catch (err) {
     db.close();
-    throw err;
+    // Every start-up error names the file (SQLite's own, such as "file is not a database", do not).
+    throw err instanceof Error && err.message.includes(`"${file}"`) ? err : new Error(`cannot open database "${file}"`, { cause: err });
   }
   return new SqliteStoreImpl(db, writer);
 }
 
+/** SQLite result codes of storage failures (a full disk, I/O errors, a read-only or lost file): every write would fail. */
+const STORAGE_CODES = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;
+
+/** How often, while not ready for a storage failure, readiness checks re-probe the disk with a one-page write. */
+const PROBE_EVERY_MS = 5_000;
+
 class SqliteStoreImpl implements SqliteStore {
   private readonly drift;
+  /** The storage error of the latest failed write, until a write succeeds. */
+  private storageFailure: string | null = null;
+  private probedAt = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -67,18 +77,31 @@ class SqliteStoreImpl implements SqliteStore {
     this.drift = sqliteDriftReads(db);
   }
 
+  /** One write; remembers a storage failure (readiness) until a write succeeds again. */
+  private async write(op: WriteOp): Promise<[number, number]> {
+    try {
+      const r = await this.writer.write(op);
+      this.storageFailure = null;
+      return r;
+    } catch (err) {
+      const code = err instanceof WriteError ? err.code : null;
+      if (code !== null && STORAGE_CODES.test(code)) this.storageFailure = `${code}: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
   async insertEvents(events: readonly InferenceEvent[]): Promise<WriteResult> {
-    const [inserted, duplicates] = await this.writer.write({ op: 'events', rows: flattenEvents(events) });
+    const [inserted, duplicates] = await this.write({ op: 'events', rows: flattenEvents(events) });
     return { inserted, duplicates };
   }
 
   async insertPackedEvents(packed: PackedEvents): Promise<WriteResult> {
-    const [inserted, duplicates] = await this.writer.write({ op: 'packed-events', packed });
+    const [inserted, duplicates] = await this.write({ op: 'packed-events', packed });
     return { inserted, duplicates };
   }
 
   async insertSpans(spans: readonly SpanRecord[]): Promise<WriteResult> {
-    const [inserted, duplicates] = await this.writer.write({ op: 'spans', rows: flattenSpans(spans) });
+    const [inserted, duplicates] = await this.write({ op: 'spans', rows: flattenSpans(spans) });
     return { inserted, duplicates };
   }
 
@@ -140,11 +163,11 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async expireJoins(beforeMs: number): Promise<number> {
-    return (await this.writer.write({ op: 'expire', beforeMs }))[0];
+    return (await this.write({ op: 'expire', beforeMs }))[0];
   }
 
   async applyRetention(payloadBeforeMs: number, aggregateBeforeMs: number): Promise<{ payloads: number; records: number }> {
-    const [payloads, records] = await this.writer.write({ op: 'retention', payloadBeforeMs, aggregateBeforeMs });
+    const [payloads, records] = await this.write({ op: 'retention', payloadBeforeMs, aggregateBeforeMs });
     return { payloads, records };
   }
 
@@ -153,16 +176,27 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async insertDriftResults(rows: readonly DriftResultRecord[]): Promise<void> {
-    await this.writer.write({ op: 'drift', records: rows });
+    await this.write({ op: 'drift', records: rows });
   }
 
   driftResults(q: Parameters<Store['driftResults']>[0]): Promise<DriftResultRecord[]> {
     return this.drift.driftResults(q);
   }
 
-  /** Open with every migration applied (before the writer started) and the writer accepting writes. */
+  /** Open with every migration applied (before the writer started), the writer accepting writes, and the disk taking them. */
   ready(): boolean {
-    return this.db.open && this.writer.alive();
+    return this.readiness().ready;
+  }
+
+  readiness(): { ready: boolean; detail: string } {
+    if (!this.db.open || !this.writer.alive()) return { ready: false, detail: 'store not open' };
+    if (this.storageFailure === null) return { ready: true, detail: 'ready' };
+    // Not ready until a write succeeds: probe the disk now and then (the answer comes with a later check).
+    if (Date.now() - this.probedAt >= PROBE_EVERY_MS) {
+      this.probedAt = Date.now();
+      this.write({ op: 'probe' }).catch(() => undefined);
+    }
+    return { ready: false, detail: `store writes failing: ${this.storageFailure}` };
   }
 
   writerStats(): WriterStats {

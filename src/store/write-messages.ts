@@ -18,7 +18,9 @@ export type WriteRequest =
   | { seq: number; op: 'spans'; rows: unknown[] }
   | { seq: number; op: 'drift'; records: readonly DriftResultRecord[] }
   | { seq: number; op: 'expire'; beforeMs: number }
-  | { seq: number; op: 'retention'; payloadBeforeMs: number; aggregateBeforeMs: number };
+  | { seq: number; op: 'retention'; payloadBeforeMs: number; aggregateBeforeMs: number }
+  /** Rewrites the schema version (one page): does the disk take a write again? */
+  | { seq: number; op: 'probe' };
 
 /** The outcome of one request: two counts (inserted/duplicates, payloads/records, changes/0), or an error. */
 export type WriteReply = { seq: number; ok: true; a: number; b: number } | { seq: number; ok: false; message: string; code: string | null };

@@ -1,5 +1,5 @@
 /** The SQLite store on a real temp file: migrations, joins, dedupe, expiry, retention, paging, window counts. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -50,6 +50,17 @@ describe('migrations', () => {
     const fresh = new Database(':memory:');
     expect(migrate(fresh, ':memory:')).toBe(5);
     fresh.close();
+  });
+
+  it.each([
+    ['a file that is not a database', (f: string) => writeFileSync(f, 'not sqlite at all, just text that is long enough to be read as a header'.repeat(20))],
+    ['a directory where its parent should be', (f: string) => writeFileSync(join(f, '..'), 'x')],
+  ])('names the file in every start-up error: %s', async (_name, make) => {
+    const file = join(dir, `bad-${_name.length}`, 'store.db');
+    mkdirSync(join(file, '..', '..'), { recursive: true });
+    if (_name.startsWith('a file')) mkdirSync(join(file, '..'), { recursive: true });
+    make(file);
+    await expect(openSqliteStore(file)).rejects.toThrow(`cannot open database "${file}"`);
   });
 
   it('refuses a database with a newer schema, naming both versions', async () => {
