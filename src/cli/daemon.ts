@@ -4,6 +4,7 @@ import { startDaemon } from '../daemon/daemon.js';
 import { createLogger } from '../ops/logger.js';
 import { readSecret } from '../ops/secrets.js';
 import { onShutdown } from '../ops/shutdown.js';
+import { durationSeconds } from '../slo/burn-windows.js';
 import { UsageError } from './errors.js';
 import { loadConfig } from './load-config.js';
 
@@ -46,7 +47,8 @@ export function registerDaemon(program: Command): void {
         throw new UsageError(`${err instanceof Error ? err.message : String(err)}${err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : ''}`);
       }
       process.stderr.write(`modelslo daemon listening on ${daemon.url}\n`);
-      onShutdown(log, () => daemon.close());
+      // The hard stop: the shutdown budget and 2 s more, still under Kubernetes' 30 s grace period.
+      onShutdown(log, () => daemon.close(), durationSeconds(config.daemon.shutdownTimeout) * 1000 + 2_000);
       // Keep the command pending until a signal ends the process.
       await new Promise<never>(() => {});
     });

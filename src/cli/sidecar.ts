@@ -90,7 +90,8 @@ export function registerSidecar(program: Command): void {
       }
       const running = sidecar;
       process.stderr.write(`modelslo sidecar: ${running.url} → ${opts.upstream}; captures → ${opts.daemon}/v1/events\n`);
-      onShutdown(log, () => running.close());
+      // The hard stop: the shutdown budget and 2 s more, still under Kubernetes' 30 s grace period.
+      onShutdown(log, () => running.close(), opts.shutdownBudgetMs + 2_000);
       // Runs until a signal: onShutdown exits the process.
       await new Promise<never>(() => undefined);
     });

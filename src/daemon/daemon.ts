@@ -6,6 +6,7 @@ import { Counter } from 'prom-client';
 import { AlertmanagerClient, type AlertSink } from '../alerting/alertmanager-client.js';
 import type { Config } from '../model/types.js';
 import { parseListen } from '../ops/listen.js';
+import { durationSeconds } from '../slo/burn-windows.js';
 import { silentLogger } from '../ops/logger.js';
 import type { Store } from '../store/port.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
@@ -99,19 +100,27 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     drift,
     close: () =>
       (closed ??= (async () => {
+        // Within daemon.shutdown_timeout (25 s, under Kubernetes' 30 s grace period): in-flight
+        // requests get 60 % of it to commit and answer, then their connections are closed.
+        const budgetMs = durationSeconds(opts.config.daemon.shutdownTimeout) * 1000;
+        const t0 = Date.now();
         stopJobs();
         await drift.close();
         await new Promise<void>((resolve) => {
           // A keep-alive connection whose request was in flight turns idle only after its (committed)
           // answer; close those as they turn idle, or close() would wait for the client's keep-alive.
           const sweep = setInterval(() => server.closeIdleConnections(), 50);
-          server.close(() => (clearInterval(sweep), resolve()));
+          const cut = setTimeout(() => {
+            log.warn({ afterMs: Date.now() - t0 }, 'requests still in flight at the shutdown deadline: closing their connections');
+            server.closeAllConnections();
+          }, Math.round(budgetMs * 0.6));
+          server.close(() => (clearInterval(sweep), clearTimeout(cut), resolve()));
           server.closeIdleConnections();
         });
         metrics.stop();
         await decoder.close();
         await store.close();
-        log.info('daemon stopped; store closed');
+        log.info({ tookMs: Date.now() - t0 }, 'daemon stopped; store closed');
       })()),
   };
 }

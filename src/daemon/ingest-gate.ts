@@ -10,6 +10,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { Gauge } from 'prom-client';
 import type { DaemonMetrics } from './metrics.js';
 
+/** Refused bodies up to this size are drained (the connection is kept); larger ones close it. */
+const DRAIN_BYTES = 64 * 1024;
+
 /** Builds the middleware; `bodyBytes` is the per-request body limit, `inflightBytes` the bound. */
 export function ingestGate(metrics: DaemonMetrics, bodyBytes: number, inflightBytes: number) {
   let held = 0;
@@ -26,8 +29,10 @@ export function ingestGate(metrics: DaemonMetrics, bodyBytes: number, inflightBy
     const want = Number.isSafeInteger(length) && length >= 0 ? Math.min(length, bodyBytes) : bodyBytes;
     if (held > 0 && held + want > inflightBytes) {
       metrics.requests.inc({ route: req.path, code: '503' });
-      // The body is read and discarded (no memory held), so the client can read this answer.
-      req.resume();
+      // A small body is read and discarded so the connection stays usable; a large one is not read
+      // at all (reading it would cost this event loop as much as taking it): the connection closes.
+      if (want <= DRAIN_BYTES) req.resume();
+      else res.set('Connection', 'close').once('finish', () => req.socket.destroySoon());
       res.status(503).set('Retry-After', '1').json({ error: `busy: ${held} bytes of ingest bodies in flight (daemon.limits.inflight_bytes ${inflightBytes}); nothing of this request was stored; retry later` });
       return;
     }

@@ -166,9 +166,9 @@ const daemon = z.strictObject({
       event_payload_bytes: bytes.default(1024 * 1024),
       json_depth: z.number().int().positive().default(64),
       // Bytes of ingest bodies being read, decoded and written at once; past it 503 with Retry-After.
-      inflight_bytes: bytes.default(32 * 1024 * 1024),
+      inflight_bytes: bytes.default(24 * 1024 * 1024),
     })
-    .default({ body_bytes: 16 * 1024 * 1024, event_payload_bytes: 1024 * 1024, json_depth: 64, inflight_bytes: 32 * 1024 * 1024 }),
+    .default({ body_bytes: 16 * 1024 * 1024, event_payload_bytes: 1024 * 1024, json_depth: 64, inflight_bytes: 24 * 1024 * 1024 }),
   join_ttl: duration.default('10m'),
   shutdown_timeout: duration.default('25s'),
 });

@@ -99,9 +99,9 @@ export interface DaemonProcess {
 }
 
 /** Spawns `node bin/modelslo.js daemon` and waits until /healthz answers. */
-export async function spawnDaemon(opts: { dir: string; dbFile: string; env?: Record<string, string>; args?: string[] }): Promise<DaemonProcess> {
+export async function spawnDaemon(opts: { dir: string; dbFile: string; env?: Record<string, string>; args?: string[]; daemonYaml?: string }): Promise<DaemonProcess> {
   const configFile = join(opts.dir, 'modelslo.yaml');
-  writeFileSync(configFile, daemonConfigText());
+  writeFileSync(configFile, daemonConfigText(opts.daemonYaml));
   const tokenFile = join(opts.dir, 'token');
   writeFileSync(tokenFile, `${TEST_TOKEN}\n`);
   const port = await freePort();
