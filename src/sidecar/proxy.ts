@@ -97,7 +97,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   // (RFC 9110 §9.3.7), and absolute or authority forms are not a reverse proxy's business.
   if (!path.startsWith('/')) {
     if (req.method === 'OPTIONS' && path === '*') answer(res, 200, { allow: 'GET, HEAD, POST, OPTIONS' });
-    else answer(res, 400, {}, `request target must be a path, got "${path.slice(0, 64)}"`);
+    else answer(res, 400, { connection: 'close' }, `request target must be a path, got "${path.slice(0, 64)}"`);
     req.resume();
     count(res.statusCode, (performance.now() - t0) / 1000);
     return;

@@ -118,7 +118,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
   };
 
   // headersTimeout: a client has this long to send its headers (slowloris); Node's default is 60 s.
-  const server: Server = createServer({ keepAliveTimeout: 65_000, headersTimeout: opts.clientHeadersTimeoutMs }, handler);
+  const server: Server = createServer({ keepAliveTimeout: 65_000, headersTimeout: opts.clientHeadersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, opts.clientHeadersTimeoutMs) }, handler);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot listen on ${opts.host}:${opts.port}`, { cause: err })));
