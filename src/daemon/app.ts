@@ -58,7 +58,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res, next) => {
     if (token === null || tokenMatches(req.headers.authorization, token)) return next();
     metrics.requests.inc({ route: req.path, code: '401' });
-    res.status(401).set('WWW-Authenticate', 'Bearer realm="modelslo"').json({ error: 'missing or invalid bearer token (Authorization: Bearer TOKEN)' });
+    // Two challenges (RFC 9110 §11.6.1): Bearer for modelslo's clients, Basic for KServe's logger (token as password).
+    res.status(401).set('WWW-Authenticate', 'Bearer realm="modelslo", Basic realm="modelslo"').json({ error: 'missing or invalid token (Authorization: Bearer TOKEN, or Basic auth with the token as password)' });
   });
 
   app.get(

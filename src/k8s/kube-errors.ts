@@ -79,7 +79,7 @@ export function toKubeApiError(err: unknown, t: KubeTarget): KubeApiError {
   const server = statusOf(err);
   if (status === 403) {
     const message = `forbidden: cannot ${t.verb} ${what} (needs verb "${t.verb}" on resource "${t.resource}" of group "${t.group}"): ` +
-      'check the modelslo ClusterRole and its binding (deploy/rbac.yaml)';
+      'check the modelslo ClusterRole and its binding (deploy/base/rbac.yaml)';
     return new KubeApiError(message, t, status, server.reason ?? 'Forbidden', { cause: err });
   }
   if (status === 401) {

@@ -2,7 +2,7 @@
  * The Rollout port over @kubernetes/client-node 1.x: reads an InferenceService, merge-patches
  * `spec.predictor.canaryTrafficPercent` under a resourceVersion precondition (409 → re-read,
  * re-check, retry), and records events.k8s.io/v1 Events. It patches nothing else; the RBAC it needs
- * is in deploy/rbac.yaml (get on inferenceservices, patch on inferenceservices, create on events).
+ * is in deploy/base/rbac.yaml (get on inferenceservices, patch on inferenceservices, create on events).
  */
 import { hostname } from 'node:os';
 import {

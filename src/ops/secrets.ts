@@ -19,9 +19,24 @@ export function readSecret(file: string | undefined, envName: string): string | 
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Compares a presented bearer token with the expected one in constant time. */
+/**
+ * The credential an Authorization header presents: a bearer token, or the password of HTTP Basic
+ * auth (any user name). Basic is there for KServe's payload logger: it cannot send a bearer token,
+ * but Go's HTTP client sends a URL's user-info (`http://modelslo:TOKEN@host/`) as Basic auth (RFC 7617).
+ */
+function presentedToken(authorization: string): string {
+  const bearer = /^Bearer (.+)$/i.exec(authorization)?.[1];
+  if (bearer !== undefined) return bearer;
+  const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization)?.[1];
+  if (basic === undefined) return '';
+  const userPass = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = userPass.indexOf(':');
+  return colon < 0 ? '' : userPass.slice(colon + 1);
+}
+
+/** Compares a presented token (Bearer, or the Basic-auth password) with the expected one in constant time. */
 export function tokenMatches(authorization: string | undefined, expected: string): boolean {
-  const presented = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1] ?? '';
+  const presented = presentedToken(authorization ?? '');
   // Hash both so lengths are equal and the comparison time does not depend on the token.
   const a = createHash('sha256').update(presented).digest();
   const b = createHash('sha256').update(expected).digest();

@@ -1,6 +1,6 @@
 /**
  * The Rollout adapter (@kubernetes/client-node 1.x) against the Kubernetes stand-in over TLS, with
- * the modelslo service account allowed exactly the verbs deploy/rbac.yaml grants.
+ * the modelslo service account allowed exactly the verbs deploy/base/rbac.yaml grants.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -23,9 +23,9 @@ let standin: KubeStandin;
 let tls: TlsPair;
 let seq = 0;
 
-/** The verbs deploy/rbac.yaml's ClusterRole grants, per resource, as the stand-in's user for the service account. */
+/** The verbs deploy/base/rbac.yaml's ClusterRole grants, per resource, as the stand-in's user for the service account. */
 async function rbacUser(): Promise<StandinUser> {
-  const docs = parseAllDocuments(await readFile(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+  const docs = parseAllDocuments(await readFile(new URL('../../deploy/base/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
   const role = docs.find((d) => d.kind === 'ClusterRole') as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   const verbs: StandinUser['verbs'] = {};
   for (const rule of role.rules) {
@@ -33,7 +33,7 @@ async function rbacUser(): Promise<StandinUser> {
       const group = rule.apiGroups[0];
       if (resource === 'inferenceservices' && group === 'serving.kserve.io') verbs.inferenceservices = rule.verbs;
       else if (resource === 'events' && group === 'events.k8s.io') verbs.events = rule.verbs;
-      else throw new Error(`deploy/rbac.yaml grants ${group}/${resource}, which canary analysis does not use`);
+      else throw new Error(`deploy/base/rbac.yaml grants ${group}/${resource}, which canary analysis does not use`);
     }
   }
   return { token: 'token-modelslo', user: SA, verbs };
@@ -204,7 +204,7 @@ describe('KubeRollout.setCanaryPercent', () => {
     expect(error).toBeInstanceOf(KubeApiError);
     expect([error.status, error.verb, error.resource, error.group]).toEqual([403, 'patch', 'inferenceservices', 'serving.kserve.io']);
     expect(error.message).toBe(`forbidden: cannot patch inferenceservices.serving.kserve.io "${ref.name}" in namespace "payments" ` +
-      '(needs verb "patch" on resource "inferenceservices" of group "serving.kserve.io"): check the modelslo ClusterRole and its binding (deploy/rbac.yaml)');
+      '(needs verb "patch" on resource "inferenceservices" of group "serving.kserve.io"): check the modelslo ClusterRole and its binding (deploy/base/rbac.yaml)');
     expect(patchesOf(ref.name)).toHaveLength(1);
   });
 
