@@ -6,6 +6,7 @@
 import { DEMO_MODEL, DEMO_NS, DEMO_OWNER } from './demo-config.js';
 import { awaitNotification, daemonApi, flushAndWaitStored, notifies, outcome, sidecarUrls, since, split, type DemoContext } from './context.js';
 import { drive, DRIFTED, HEALTHY, INCIDENT, type TrafficShape } from './traffic.js';
+import { describeAlert } from './summary.js';
 import { sleep } from './wait.js';
 
 const PAGE = { alertname: 'ModelSLOErrorBudgetBurn', severity: 'page', slo: 'availability' };
@@ -42,7 +43,7 @@ export async function incidentAct(ctx: DemoContext, alerting: boolean): Promise<
     ctx,
     'page at the on-call',
     page !== undefined,
-    page === undefined ? `no page reached the on-call receiver within ${90 * ctx.patience} s of the incident` : `ModelSLOErrorBudgetBurn severity=page slo=availability (${alert?.labels.long_window ?? ''}/${alert?.labels.short_window ?? ''}) fired by Prometheus at ${alert ? since(ctx, Date.parse(alert.startsAt)) : '?'}, delivered by Alertmanager at ${since(ctx, page.receivedMs)} (${((page.receivedMs - fromMs) / 1000).toFixed(1)} s after the incident began)`,
+    page === undefined ? `no page reached the on-call receiver within ${90 * ctx.patience} s of the incident` : `ModelSLOErrorBudgetBurn ${alert === undefined ? '' : describeAlert(alert.labels)} fired by Prometheus at ${alert ? since(ctx, Date.parse(alert.startsAt)) : '?'}, delivered by Alertmanager at ${since(ctx, page.receivedMs)} (${((page.receivedMs - fromMs) / 1000).toFixed(1)} s after the incident began)`,
   );
   ctx.progress('the incident ends: traffic is healthy again');
   return { fromMs, toMs };

@@ -10,6 +10,7 @@ import { awaitNotification, daemonApi, flushAndWaitStored, outcome, since, type 
 import { sendAct } from './acts-alerts.js';
 import { revision } from './stack.js';
 import { HEALTHY } from './traffic.js';
+import { waitFor } from './wait.js';
 
 const percentOf = (ctx: DemoContext): unknown => (ctx.stack.standin.isvc(DEMO_NS, DEMO_MODEL) as { spec: { predictor: { canaryTrafficPercent?: number } } }).spec.predictor.canaryTrafficPercent;
 
@@ -22,8 +23,12 @@ export async function canaryAct(ctx: DemoContext, alerting: boolean): Promise<vo
   ctx.status.waiting = 'the rollback (canaryTrafficPercent: 0)';
   await sendAct(ctx, 'canary', HEALTHY, 150, 90_000 * ctx.patience, () => percentOf(ctx) === 0);
   ctx.status.waiting = '';
-  const decisions = await ctx.stack.daemon.store.canaryDecisions({ namespace: DEMO_NS, model: DEMO_MODEL, limit: 1000 });
-  const rollback = decisions.find((d) => d.revision === canary && d.verdict === 'rollback' && d.action === 'patched');
+  // The audit record is stored after the patch is answered: the stand-in may show 0% a moment earlier.
+  const rollback = await waitFor(
+    async () => (await ctx.stack.daemon.store.canaryDecisions({ namespace: DEMO_NS, model: DEMO_MODEL, limit: 1000 })).find((d) => d.revision === canary && d.verdict === 'rollback' && d.action === 'patched'),
+    percentOf(ctx) === 0 ? 10_000 * ctx.patience : 0,
+    ctx.signal,
+  );
   if (rollback !== undefined) ctx.canaryToRollbackMs = rollback.timeMs - t0;
   const failed = (rollback?.checks as Array<{ name: string; pass: boolean }> | undefined)?.filter((c) => !c.pass).map((c) => c.name) ?? [];
   outcome(

@@ -1,5 +1,6 @@
 /** The demo's closing summary: every alert with when it fired and who got it, budget, rollback time, and where the files are. */
 import { instantQuery } from '../alerting/prometheus-query.js';
+import { BURN_WINDOWS } from '../slo/burn-windows.js';
 import type { ReportFacts } from './acts-rollback.js';
 import { since, type DemoContext } from './context.js';
 import { DEMO_MODEL, DEMO_NS } from './demo-config.js';
@@ -15,7 +16,8 @@ export function table(rows: string[][]): string[] {
 
 /** An alert's distinguishing labels: severity, SLO and windows, feature or revision. */
 export function describeAlert(l: Record<string, string>): string {
-  return [l.severity, l.slo, l.long_window && l.short_window ? `${l.long_window}/${l.short_window}` : undefined, l.feature, l.revision].filter((x) => x !== undefined && x !== '').join(' ');
+  const row = BURN_WINDOWS.find((w) => w.severity === l.severity && w.short === l.short_window);
+  return [l.severity, l.slo, row === undefined ? undefined : `${row.long}/${row.short}`, l.feature, l.revision].filter((x) => x !== undefined && x !== '').join(' ');
 }
 
 /** Prints each alert once per receiver and state (Alertmanager repeats a firing group every repeat_interval). */
