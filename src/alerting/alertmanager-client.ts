@@ -57,6 +57,9 @@ export function driftAlert(a: DriftAlertInput, now: Date, state: 'firing' | 'res
   return {
     labels: { alertname: DRIFT_ALERT, severity: 'ticket', model: a.model, namespace: a.namespace, feature: a.feature, owner: a.owner },
     annotations,
+    // Alertmanager takes a missing startsAt from endsAt (an hour ahead while firing); it keeps the
+    // earliest startsAt of an active alert, so a repeat's later one does not move it.
+    ...(state === 'firing' ? { startsAt: now.toISOString() } : {}),
     endsAt: new Date(state === 'resolved' ? now.getTime() : now.getTime() + 4 * repeatMs).toISOString(),
   };
 }

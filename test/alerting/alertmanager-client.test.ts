@@ -47,7 +47,8 @@ describe('ModelDrift through a real Alertmanager with the generated routing', ()
   it('reaches the owners receiver, resolves when drift clears, and the on-call sees nothing', async () => {
     const retries: Error[] = [];
     const client = new AlertmanagerClient({ url: am.url, onRetry: (e) => retries.push(e) });
-    await client.send([driftAlert(input, new Date(), 'firing')]);
+    const sentMs = Date.now();
+    await client.send([driftAlert(input, new Date(sentMs), 'firing')]);
     expect(client.pendingCount()).toBe(0);
     const firing = await hook.waitFor((n) => n.path === '/owners' && n.status === 'firing');
     expect(firing.receiver).toBe('fraud-ml');
@@ -57,6 +58,8 @@ describe('ModelDrift through a real Alertmanager with the generated routing', ()
     expect(alert.annotations.summary).toContain('threshold 0.1');
     expect(alert.annotations.top_features).toBe('amount, country');
     expect(alert.annotations.dashboard).toBe('http://grafana/d/debug');
+    // Without a startsAt of its own, Alertmanager would take endsAt (an hour ahead) as the start.
+    expect(Math.abs(Date.parse((alert as unknown as { startsAt: string }).startsAt) - sentMs)).toBeLessThan(5_000);
 
     await client.send([driftAlert(input, new Date(), 'resolved')]);
     const resolved = await hook.waitFor((n) => n.path === '/owners' && n.status === 'resolved');

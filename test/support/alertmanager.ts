@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/model/types.js';
 import { renderYaml } from '../../src/render/yaml.js';
+import { routingWithTimers } from '../../src/demo/accelerate.js';
 import { generateArtifacts } from '../../src/rules/generate.js';
 import { freePort } from './free-port.js';
 
@@ -65,17 +66,5 @@ export async function startAlertmanager(configYaml: string): Promise<Alertmanage
  * left as generated).
  */
 export function generatedRoutingForTests(config: Config): string {
-  const artifact = generateArtifacts(config).find((a) => a.path === 'alertmanager/alertmanager.yaml');
-  if (artifact === undefined) throw new Error('generate wrote no alertmanager.yaml');
-  const shorten = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(shorten);
-    else if (node !== null && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      for (const k of ['group_wait', 'group_interval', 'repeat_interval']) if (k in o) o[k] = '1s';
-      Object.values(o).forEach(shorten);
-    }
-  };
-  const content = structuredClone(artifact.content);
-  shorten(content);
-  return renderYaml(content);
+  return renderYaml(routingWithTimers(generateArtifacts(config), '1s'));
 }
