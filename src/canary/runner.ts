@@ -15,6 +15,7 @@ import { canaryAlert } from './alerts.js';
 import { analyse, decide, type Analysis, type CanaryProgress, type CustomValue, type Decision } from './decide.js';
 import { sideOf } from './samples.js';
 import { canaryInProgress, type CanaryTarget } from './traffic.js';
+import { describeError } from '../ops/describe-error.js';
 
 /** Most records per side one analysis reads (the newest). */
 export const MAX_SIDE_RECORDS = 200_000;
@@ -53,12 +54,6 @@ export interface CanaryState {
   lastAnalysis?: { timeMs: number; analysis: Analysis; decision: Decision; action: CanaryAction };
   lastEventKey?: string;
 }
-
-const describe = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push(e.message);
-  return parts.length > 0 ? parts.join(': ') : String(err);
-};
 
 const noMetrics: CanaryMetrics = { decision: () => undefined, failure: () => undefined, analysisSeconds: () => undefined };
 
@@ -121,7 +116,7 @@ export class CanaryRunner {
     } catch (err) {
       this.metrics.failure(m, 'kubernetes');
       st.status = 'error';
-      st.message = describe(err);
+      st.message = describeError(err);
       log.error({ model: m.name, namespace: m.namespace, err: st.message }, 'canary: cannot read the InferenceService');
       return st;
     }
@@ -142,7 +137,7 @@ export class CanaryRunner {
     } catch (err) {
       this.metrics.failure(m, 'store');
       st.status = 'error';
-      st.message = describe(err);
+      st.message = describeError(err);
       log.error({ model: m.name, namespace: m.namespace, err: st.message }, 'canary: cannot read past decisions');
       return st;
     }
@@ -159,7 +154,7 @@ export class CanaryRunner {
       await this.analyseAndAct(m, st, snap, target);
     } catch (err) {
       this.metrics.failure(m, 'analysis');
-      st.message = describe(err);
+      st.message = describeError(err);
       log.error({ model: m.name, namespace: m.namespace, revision: target.revision, err: st.message }, 'canary analysis failed; retried next interval');
     }
     return st;
@@ -222,7 +217,7 @@ export class CanaryRunner {
       await this.deps.store.insertCanaryDecision(record);
     } catch (err) {
       this.metrics.failure(m, 'store');
-      this.deps.log.error({ model: m.name, namespace: m.namespace, err: describe(err) }, 'canary: audit record not stored');
+      this.deps.log.error({ model: m.name, namespace: m.namespace, err: describeError(err) }, 'canary: audit record not stored');
     }
     this.metrics.decision(m, decision.verdict);
     if (acted.action !== 'failed') st.progress = decision.progress;
@@ -263,7 +258,7 @@ export class CanaryRunner {
     } catch (err) {
       this.metrics.failure(m, 'kubernetes');
       // A KubeApiError says what failed and what to do; the client's own text (headers, body) stays in its cause.
-      const message = err instanceof Error && err.name === 'KubeApiError' ? err.message : describe(err);
+      const message = err instanceof Error && err.name === 'KubeApiError' ? err.message : describeError(err);
       this.deps.log.error({ model: m.name, namespace: m.namespace, revision: target.revision, err: message }, 'canary: patch failed; the decision is retried next interval');
       return { action: 'failed', patch, apiResponse: { status: (err as { status?: unknown }).status ?? null }, error: message };
     }
@@ -283,7 +278,7 @@ export class CanaryRunner {
         });
       } catch (err) {
         this.metrics.failure(m, 'kubernetes');
-        this.deps.log.warn({ model: m.name, namespace: m.namespace, err: describe(err) }, 'canary: Event not created');
+        this.deps.log.warn({ model: m.name, namespace: m.namespace, err: describeError(err) }, 'canary: Event not created');
       }
     }
     const alertable = r.verdict === 'rollback' && (r.action === 'patched' || r.action === 'notified');
@@ -292,7 +287,7 @@ export class CanaryRunner {
       await this.deps.sink.send([canaryAlert(m, r, new Date(r.timeMs))]);
     } catch (err) {
       this.metrics.failure(m, 'alert');
-      this.deps.log.warn({ model: m.name, namespace: m.namespace, err: describe(err) }, 'canary: alert not delivered (retried by the client)');
+      this.deps.log.warn({ model: m.name, namespace: m.namespace, err: describeError(err) }, 'canary: alert not delivered (retried by the client)');
     }
   }
 

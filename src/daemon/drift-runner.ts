@@ -18,6 +18,7 @@ import { driftAlerts, exportGauges, type AlertMemory } from './drift-alerts.js';
 import { sampleValues, toColumn } from './drift-extract.js';
 import { loadReference, referenceLabel, type LoadedReference } from './drift-reference.js';
 import type { DaemonMetrics } from './metrics.js';
+import { describeError } from '../ops/describe-error.js';
 
 /** Most stored predictions one check reads. */
 export const MAX_WINDOW_SAMPLES = 500_000;
@@ -47,12 +48,6 @@ export interface DriftRunnerDeps {
   /** Where alerts go; null sends none. */
   sink: AlertSink | null;
 }
-
-const describe = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push(e.message);
-  return parts.length > 0 ? parts.join(': ') : String(err);
-};
 
 /** Runs the drift checks of every model with a drift section. */
 export class DriftRunner {
@@ -86,7 +81,7 @@ export class DriftRunner {
       log.info({ ...at, rows: s.reference.rows, features: s.reference.features.map((f) => `${f.spec.name}:${f.profile.kind}:${f.test}`) }, 'drift reference loaded');
     } catch (err) {
       s.status = 'reference_error';
-      s.error = describe(err);
+      s.error = describeError(err);
       metrics.jobFailures.inc({ job: 'drift-reference' });
       log.error({ ...at, err }, `${s.error}; drift checks of this model are off until the daemon restarts`);
     }
@@ -144,7 +139,7 @@ export class DriftRunner {
       log.info({ ...labels, durationMs: Math.round(durationMs), level: s.lastRun.level, endpoints: groups.map(([e]) => e), alerts: s.memory.firing.size }, 'drift check finished');
       return records;
     } catch (err) {
-      s.lastError = { timeMs: nowMs, message: describe(err) };
+      s.lastError = { timeMs: nowMs, message: describeError(err) };
       metrics.driftChecks.inc({ ...labels, outcome: 'failed' });
       metrics.jobFailures.inc({ job: 'drift' });
       log.error({ ...labels, err }, 'drift check failed; retrying at its next run');
