@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneModelText, repoPath } from '../support/fixtures.js';
+import { buildCli } from '../support/daemon.js';
 
 const run = promisify(execFile);
 
@@ -22,8 +23,8 @@ async function modelslo(args: string[]): Promise<{ code: number; stdout: string;
 
 let tmp = '';
 beforeAll(async () => {
-  // The command runs from dist/: build it once (npm ci also does, via prepare).
-  await run('npx', ['tsc', '-p', repoPath('tsconfig.build.json')], { cwd: repoPath('') });
+  // The command runs from dist/: build it once per test process (npm ci also does, via prepare).
+  buildCli();
   tmp = await mkdtemp(join(tmpdir(), 'modelslo-cli-'));
 }, 120_000);
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneModelText, repoPath } from '../support/fixtures.js';
+import { buildCli } from '../support/daemon.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +23,8 @@ async function validate(file: string): Promise<{ code: number; stderr: string; m
 
 let tmp = '';
 beforeAll(async () => {
-  await run('npx', ['tsc', '-p', repoPath('tsconfig.build.json')], { cwd: repoPath('') });
+  // The command runs from dist/: build it once per test process (npm ci also does, via prepare).
+  buildCli();
   tmp = await mkdtemp(join(tmpdir(), 'modelslo-config-errors-'));
 }, 120_000);
 afterAll(async () => {
