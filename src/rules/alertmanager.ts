@@ -19,6 +19,14 @@ export const CANARY_ALERT = 'ModelCanaryRolledBack';
 /** Every alert modelslo raises: the generated rules', and the daemon's drift and canary alerts. */
 export const MODELSLO_ALERTS = [RULE_NAMES.burnAlert, RULE_NAMES.absentAlert, DRIFT_ALERT, CANARY_ALERT] as const;
 
+/**
+ * The label that overrides where an alert goes, whatever its severity: `audience="oncall"` for
+ * infrastructure alerts that are tickets for the on-call, `audience="owners"` for model and data
+ * alerts that must never page (correctness, skew). Without it, severity decides: page → on-call,
+ * ticket → owners.
+ */
+export const AUDIENCE_LABEL = 'audience';
+
 /** The receiver an owner's alerts go to. */
 export function ownerReceiver(owner: Owner): string {
   return owner.receiver ?? `team-${owner.team}`;
@@ -62,10 +70,18 @@ function ownerRoutes(model: Model, matchers: string[]): Route[] {
 function modelRoute(model: Model, oncall: string): Route {
   const page: Route = { receiver: oncall, matchers: ['severity="page"'] };
   if (model.maintenance.length > 0) page.mute_time_intervals = model.maintenance;
+  const oncallTicket: Route = { receiver: oncall, matchers: [`${AUDIENCE_LABEL}="oncall"`] };
+  if (model.maintenance.length > 0) oncallTicket.mute_time_intervals = model.maintenance;
   return {
     receiver: ownerReceiver(model.owners[0] ?? { team: 'unowned' }),
     matchers: [`namespace=${JSON.stringify(model.namespace)}`, `model=${JSON.stringify(model.name)}`],
-    routes: [page, ...ownerRoutes(model, [`alertname="${DRIFT_ALERT}"`]), ...ownerRoutes(model, ['severity="ticket"'])],
+    routes: [
+      ...ownerRoutes(model, [`${AUDIENCE_LABEL}="owners"`]),
+      oncallTicket,
+      page,
+      ...ownerRoutes(model, [`alertname="${DRIFT_ALERT}"`]),
+      ...ownerRoutes(model, ['severity="ticket"']),
+    ],
   };
 }
 

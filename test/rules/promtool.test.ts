@@ -182,6 +182,8 @@ describe('generated Alertmanager config', () => {
     ['a drift alert of another model', ['alertname=ModelDrift', 'severity=ticket', 'namespace=search', 'model=query-ranker', 'feature=q'], 'modelslo-journal,search-ml'],
     ['a ticket to an email-only owner', ['alertname=ModelSLOErrorBudgetBurn', 'severity=ticket', 'namespace=growth', 'model=churn-scorer', 'slo=valid-predictions'], 'modelslo-journal,team-growth-ml'],
     ['an absent-data alert', ['alertname=ModelSLIDataAbsent', 'severity=ticket', 'namespace=payments', 'model=fraud-detector'], 'modelslo-journal,fraud-ml'],
+    ['a page for the owners (audience=owners), never the on-call', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'audience=owners', 'namespace=payments', 'model=fraud-detector', 'slo=correctness'], 'modelslo-journal,fraud-ml'],
+    ['a ticket for the on-call (audience=oncall)', ['alertname=ModelSLIDataAbsent', 'severity=ticket', 'audience=oncall', 'namespace=payments', 'model=fraud-detector'], 'modelslo-journal,oncall'],
     ['a page of a model not in the config', ['alertname=ModelSLOErrorBudgetBurn', 'severity=page', 'namespace=x', 'model=y'], 'modelslo-journal,oncall'],
     ['an alert that is not modelslo\'s', ['alertname=NodeDown', 'severity=page'], 'oncall'],
   ];
