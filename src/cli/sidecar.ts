@@ -22,7 +22,10 @@ interface SidecarFlags {
   tokenFile?: string;
   otlpEndpoint?: string;
   traceSampleRatio?: string;
-  readyPath: string;
+  readyPath?: string;
+  readyInterval?: string;
+  readyTimeout?: string;
+  warmup?: string;
   tracing: boolean;
 }
 
@@ -52,7 +55,7 @@ export async function sidecarOptions(flags: SidecarFlags): Promise<SidecarOption
   try {
     token = readSecret(flags.tokenFile, 'MODELSLO_TOKEN');
     return resolveOptions(
-      { upstream: flags.upstream, listen, daemon: flags.daemon, otlpEndpoint: flags.otlpEndpoint, traceSampleRatio: flags.traceSampleRatio === undefined ? undefined : flags.traceSampleRatio.trim() === '' ? Number.NaN : Number(flags.traceSampleRatio), model: flags.model, namespace: flags.namespace, revision: flags.revision, endpoint: flags.endpoint, token, readyPath: flags.readyPath },
+      { upstream: flags.upstream, listen, daemon: flags.daemon, otlpEndpoint: flags.otlpEndpoint, traceSampleRatio: flags.traceSampleRatio === undefined ? undefined : flags.traceSampleRatio.trim() === '' ? Number.NaN : Number(flags.traceSampleRatio), model: flags.model, namespace: flags.namespace, revision: flags.revision, endpoint: flags.endpoint, token, readyPath: flags.readyPath, readyInterval: flags.readyInterval, readyTimeout: flags.readyTimeout, warmup: flags.warmup },
       config,
     );
   } catch (err) {
@@ -76,7 +79,10 @@ export function registerSidecar(program: Command): void {
     .option('--token-file <file>', 'file holding the daemon bearer token (else MODELSLO_TOKEN)')
     .option('--otlp-endpoint <url>', 'OTLP/HTTP traces URL (default {daemon}/v1/traces)')
     .option('--trace-sample-ratio <r>', 'share of request spans recorded, 0..1 (default: sidecar.trace_sample_ratio, else 0.1); a sampled incoming traceparent is always followed')
-    .option('--ready-path <path>', 'predictor path /readyz probes', '/v2/health/ready')
+    .option('--ready-path <path>', 'predictor readiness path, polled for load time and cold starts and probed by /readyz; {model} is the model (default: sidecar.readiness.path, else /v2/health/ready; V1-only servers: /v1/models/{model})')
+    .option('--ready-interval <duration>', 'how often the readiness path is polled (default: sidecar.readiness.interval, else 1s)')
+    .option('--ready-timeout <duration>', 'a readiness probe not answered within this is not ready (default: sidecar.readiness.timeout, else 1s)')
+    .option('--warmup <duration>', 'requests within this after the predictor became ready count as cold starts (default: sidecar.readiness.warmup, else 60s)')
     .option('--no-tracing', 'do not export spans')
     .addHelpText('after', ENV_HELP)
     .action(async (flags: SidecarFlags) => {

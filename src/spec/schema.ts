@@ -188,6 +188,15 @@ const sidecar = z.strictObject({
   shutdown_timeout: duration.default('25s'),
   // Head sampling of request spans (ParentBased(TraceIdRatioBased)); SLIs come from metrics, not spans.
   trace_sample_ratio: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0.1),
+  // The predictor's readiness, polled for the load-time and cold-start SLIs (docs/sidecar.md#readiness).
+  readiness: z
+    .strictObject({
+      path: z.string().regex(/^\/\S*$/, 'must be a path such as /v2/health/ready or /v1/models/{model}').default('/v2/health/ready'),
+      interval: duration.default('1s'),
+      timeout: duration.default('1s'),
+      warmup: duration.default('60s'),
+    })
+    .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' }),
   capture: z
     .strictObject({
       body_limit_bytes: bytes.default(64 * 1024),
