@@ -26,6 +26,8 @@ const sloName = z.string().regex(/^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$/, 'must 
 
 const duration = z.string().regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 10m');
 
+const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'must be more than 0');
+
 const url = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 
 const owner = z.strictObject({
@@ -192,8 +194,8 @@ const sidecar = z.strictObject({
   readiness: z
     .strictObject({
       path: z.string().regex(/^\/\S*$/, 'must be a path such as /v2/health/ready or /v1/models/{model}').default('/v2/health/ready'),
-      interval: duration.default('1s'),
-      timeout: duration.default('1s'),
+      interval: positiveDuration.default('1s'),
+      timeout: positiveDuration.default('1s'),
       warmup: duration.default('60s'),
     })
     .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' }),

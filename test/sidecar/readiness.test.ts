@@ -5,6 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/spec/parse.js';
+import { resolveOptions } from '../../src/sidecar/options.js';
 import { answersReady } from '../../src/sidecar/readiness.js';
 import { startSidecar, type Sidecar } from '../../src/sidecar/sidecar.js';
 import { startEventReceiver, type EventReceiver } from '../support/event-receiver.js';
@@ -41,6 +43,17 @@ async function inferN(n: number, model = 'm'): Promise<number[]> {
   const replies = await Promise.all(Array.from({ length: n }, () => send(`${sidecar.url}/v2/models/${model}/infer`, { headers: { 'content-type': 'application/json' }, body: infer })));
   return replies.map((r) => r.status);
 }
+
+const CONFIG = `
+models:
+  - name: fraud-detector
+    namespace: payments
+    owners: [{ team: fraud-ml, receiver: fraud-ml }]
+    slos: [{ name: availability, objective: 99.9, window: 28d, sli: { availability: {} } }]
+alerting: { oncall_receiver: fraud-ml, receivers: [{ name: fraud-ml }] }
+sidecar:
+  readiness: { path: "/v1/models/{model}", interval: 2s, timeout: 500ms, warmup: 5m }
+`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -134,13 +147,46 @@ describe('the predictor loading and restarting', () => {
 
 describe('what counts as a ready answer', () => {
   it.each([
-    ['a V2 200 with an empty body', 200, '', true],
-    ['a V2 200 with {"ready": true}', 200, '{"ready": true}', true],
-    ['a V1 200 with {"name": "m", "ready": false}', 200, '{"name":"m","ready":false}', false],
-    ['a V1 200 with {"name": "m", "ready": true}', 200, '{"name":"m","ready":true}', true],
-    ['a 503', 503, '{"ready": true}', false],
-    ['a 404 (path not served)', 404, '', false],
-  ])('%s is ready: %s', (_name, status, body, ready) => {
+    { name: 'a V2 200 with an empty body', status: 200, body: '', ready: true },
+    { name: 'a V2 200 with {"ready": true}', status: 200, body: '{"ready": true}', ready: true },
+    { name: 'a V1 200 with {"name": "m", "ready": false}', status: 200, body: '{"name":"m","ready":false}', ready: false },
+    { name: 'a V1 200 with {"name": "m", "ready": true}', status: 200, body: '{"name":"m","ready":true}', ready: true },
+    { name: 'a 503', status: 503, body: '{"ready": true}', ready: false },
+    { name: 'a 404 (path not served)', status: 404, body: '', ready: false },
+  ])('$name is ready: $ready', ({ status, body, ready }) => {
     expect(answersReady(status, body)).toBe(ready);
+  });
+});
+
+describe('readiness options', () => {
+  const base = { upstream: 'http://127.0.0.1:8080', daemon: 'http://127.0.0.1:9464', listen: { host: '127.0.0.1', port: 0 }, model: 'fraud-detector' };
+
+  it('defaults to the V2 server-ready path, 1 s interval and timeout, 60 s warm-up', () => {
+    const o = resolveOptions(base, undefined, {});
+    expect(o.readyPath).toBe('/v2/health/ready');
+    expect(o.readiness).toEqual({ intervalMs: 1_000, timeoutMs: 1_000, warmupMs: 60_000 });
+  });
+
+  it('puts the model into a V1 path and takes durations from flags', () => {
+    const o = resolveOptions({ ...base, readyPath: '/v1/models/{model}', readyInterval: '500ms', readyTimeout: '2s', warmup: '0s' }, undefined, {});
+    expect(o.readyPath).toBe('/v1/models/fraud-detector');
+    expect(o.readiness).toEqual({ intervalMs: 500, timeoutMs: 2_000, warmupMs: 0 });
+  });
+
+  it.each([
+    [{ readyInterval: '0s' }, '--ready-interval must be more than 0'],
+    [{ readyTimeout: 'soon' }, '--ready-timeout must be a duration'],
+    [{ warmup: '-1s' }, '--warmup must be a duration'],
+    [{ readyPath: 'v2/health/ready' }, '--ready-path must be a path'],
+  ])('refuses %j naming the flag', (flags, message) => {
+    expect(() => resolveOptions({ ...base, ...flags }, undefined, {})).toThrow(message);
+  });
+
+  it('reads sidecar.readiness from the config file', () => {
+    const parsed = parseConfig(CONFIG, 'modelslo.yaml');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const o = resolveOptions(base, parsed.config, {});
+    expect(o.readyPath).toBe('/v1/models/fraud-detector');
+    expect(o.readiness).toEqual({ intervalMs: 2_000, timeoutMs: 500, warmupMs: 300_000 });
   });
 });
