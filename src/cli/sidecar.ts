@@ -38,6 +38,9 @@ Environment:
   POD_NAMESPACE         namespace (set it from the downward API, fieldRef metadata.namespace) when --namespace is not given
   MODELSLO_ENDPOINT     "default" or "canary" when --endpoint is not given
   MODELSLO_LOG_LEVEL    log level (default info); logs are JSON lines on stderr
+Metrics on /metrics (docs/sidecar.md): requests, latency, capture health, requests in flight, and the
+predictor's readiness polled at --ready-path: modelslo_predictor_ready, modelslo_predictor_load_seconds
+(model load time), readiness transitions, and cold-start requests (not ready or within --warmup).
 Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 invalid config, 2 usage error or cannot start.`;
 
 /** Turns flags (and env, config) into options; throws UsageError naming the bad flag. */
