@@ -197,8 +197,10 @@ const sidecar = z.strictObject({
       interval: positiveDuration.default('1s'),
       timeout: positiveDuration.default('1s'),
       warmup: duration.default('60s'),
+      // Consecutive failed probes before the predictor counts as not ready (Kubernetes probes' failureThreshold).
+      failure_threshold: z.number().int().positive('must be a positive integer').default(3),
     })
-    .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' }),
+    .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s', failure_threshold: 3 }),
   capture: z
     .strictObject({
       body_limit_bytes: bytes.default(64 * 1024),
