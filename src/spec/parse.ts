@@ -222,6 +222,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
       upstreamQueue: cfg.sidecar.upstream_queue,
       shutdownTimeout: cfg.sidecar.shutdown_timeout,
       traceSampleRatio: cfg.sidecar.trace_sample_ratio,
+      readiness: { path: cfg.sidecar.readiness.path, interval: cfg.sidecar.readiness.interval, timeout: cfg.sidecar.readiness.timeout, warmup: cfg.sidecar.readiness.warmup, failureThreshold: cfg.sidecar.readiness.failure_threshold },
       capture: {
         bodyLimitBytes: c.body_limit_bytes,
         queueEvents: c.queue_events,
