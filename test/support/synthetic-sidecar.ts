@@ -4,6 +4,7 @@
  * counters, queue depth and event-loop lag of sidecar and daemon, the predictor's readiness, load
  * times and requests in flight, and the daemon's drift and canary series. Deterministic; written as OpenMetrics for `promtool tsdb create-blocks-from`.
  */
+import { LOAD_BUCKETS_SECONDS } from '../../src/sidecar/readiness.js';
 import type { Sample } from '../../src/slo/prom-rate.js';
 
 /** One series and its samples (times in ms). */
@@ -40,8 +41,6 @@ const FAMILIES: Array<{ family: string; type: string; names: (n: string) => bool
   { family: 'modelslo_predictor_load_seconds', type: 'histogram', names: (n) => n.startsWith('modelslo_predictor_load_seconds') },
 ];
 
-/** Bounds (s) of the sidecar's modelslo_predictor_load_seconds histogram. */
-export const LOAD_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1200, 1800];
 
 /** Model loads of the history: revision, minutes before the end it ended, seconds it took. */
 export const LOADS: ReadonlyArray<{ revision: string; ago: number; seconds: number }> = [
@@ -99,7 +98,7 @@ export function sidecarHistory(o: HistoryOptions): Series[] {
       gauge('modelslo_requests_in_flight', r, t, 3 + (i % 4) + (ago < 70 ? 10 : 0));
       gauge('modelslo_predictor_ready', r, t, revision.endsWith('00001') ? (ago === 30 ? 1 : 2) : 1);
       const loads = LOADS.filter((l) => l.revision === revision && l.ago === ago);
-      for (const le of LOAD_BUCKETS) counter('modelslo_predictor_load_seconds_bucket', { ...r, le: String(le) }, t, loads.filter((l) => l.seconds <= le).length);
+      for (const le of LOAD_BUCKETS_SECONDS) counter('modelslo_predictor_load_seconds_bucket', { ...r, le: String(le) }, t, loads.filter((l) => l.seconds <= le).length);
       counter('modelslo_predictor_load_seconds_bucket', { ...r, le: '+Inf' }, t, loads.length);
       counter('modelslo_predictor_load_seconds_count', r, t, loads.length);
       counter('modelslo_predictor_load_seconds_sum', r, t, loads.reduce((a, l) => a + l.seconds, 0));
