@@ -13,7 +13,7 @@ export function feedbackConfigText(daemonYaml = ''): string {
     '    owners: [{ team: fraud-ml, receiver: fraud-ml }]',
     '    slos:',
     '      - { name: availability, objective: 99.9, window: 28d, sli: { availability: {} } }',
-    '      - { name: correctness, objective: 95, window: 28d, sli: { correctness: {} } }',
+    '      - { name: correctness, objective: 99, window: 28d, sli: { correctness: {} } }',
     '    correctness: { prediction: { path: fraud_label, kind: categorical } }',
     '  - name: amount-estimator',
     '    namespace: payments',
