@@ -150,17 +150,16 @@ describe('GET /api/v1/models/{ns}/{model}/correctness', () => {
     const cases = [cat, ...order(catRev).map(([, c]) => c), num, ...order(numRev).map(([, c]) => c)];
     const oracle = await runScipy<Oracle[]>(SKLEARN, cases);
     const from = new Date(t0 - 1000).toISOString();
-    /* eslint-disable @typescript-eslint/no-explicit-any -- the API's JSON */
-    const a = (await d.get(`/api/v1/models/payments/fraud-detector/correctness?from=${from}`)).body as any;
-    const b = (await d.get(`/api/v1/models/payments/amount-estimator/correctness?from=${from}`)).body as any;
-    /* eslint-enable @typescript-eslint/no-explicit-any */
+    type Answer = { kind: string; tolerance?: number; all: Figures; revisions: Array<Figures & { revision: string }> };
+    const a = (await d.get(`/api/v1/models/payments/fraud-detector/correctness?from=${from}`)).body as Answer;
+    const b = (await d.get(`/api/v1/models/payments/amount-estimator/correctness?from=${from}`)).body as Answer;
     expect(a.kind).toBe('categorical');
     expect(b).toMatchObject({ kind: 'numeric', tolerance: 0.5 });
     expectSame(a.all, oracle[0] as Oracle, 'fraud-detector all');
-    expect(a.revisions.map((r: { revision: string }) => r.revision)).toEqual(order(catRev).map(([r]) => r));
-    a.revisions.forEach((r: Figures, i: number) => expectSame(r, oracle[1 + i] as Oracle, `fraud-detector ${i}`));
+    expect(a.revisions.map((r) => r.revision)).toEqual(order(catRev).map(([r]) => r));
+    a.revisions.forEach((r, i) => expectSame(r, oracle[1 + i] as Oracle, `fraud-detector ${i}`));
     expectSame(b.all, oracle[3] as Oracle, 'amount-estimator all');
-    b.revisions.forEach((r: Figures, i: number) => expectSame(r, oracle[4 + i] as Oracle, `amount-estimator ${i}`));
+    b.revisions.forEach((r, i) => expectSame(r, oracle[4 + i] as Oracle, `amount-estimator ${i}`));
     // A window that ends before the predictions holds none of them.
     const none = (await d.get(`/api/v1/models/payments/fraud-detector/correctness?from=${from}&to=${t0 - 500}`)).body;
     expect(none).toMatchObject({ all: { count: 0, accuracy: null }, revisions: [] });

@@ -25,7 +25,6 @@ const ingest = async (events: unknown[]): Promise<void> => {
   const r = await d.post('/v1/events', JSON.stringify(events), BATCH_TYPE);
   expect(r.status).toBe(200);
 };
-const correctness = async (model: string): Promise<any> => (await d.get(`/api/v1/models/payments/${model}/correctness`)).body;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 function labelRows(): Array<{ request_id: string; label: string; outcome: string | null }> {
@@ -156,7 +155,7 @@ describe('fuzzed feedback bodies', () => {
     const samples = fc.sample(cases, { numRuns: 60, seed: 20261201 });
     const before = labelRows().length;
     for (const c of samples) {
-      const items: Array<Record<string, unknown> | unknown> = Array.from({ length: c.size }, (_, i) => label('fraud-detector', `fz-${c.pick}-${i}`, 'fraud'));
+      const items: unknown[] = Array.from({ length: c.size }, (_, i) => label('fraud-detector', `fz-${c.pick}-${i}`, 'fraud'));
       const i = c.at % c.size;
       const single = c.single && c.size === 1;
       const item = items[i] as Record<string, unknown>;
