@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Every metric the daemon exports, and the registry that holds them. */
 export interface DaemonMetrics {
   registry: Registry;
-  /** Events and spans by kind (event | span) and outcome (stored | duplicate | rejected). */
+  /** Events, spans and labels by kind (event | span | label) and outcome (stored | duplicate | rejected). */
   ingested: Counter<'kind' | 'outcome'>;
   /** HTTP ingest requests by route and status code. */
   requests: Counter<'route' | 'code'>;
