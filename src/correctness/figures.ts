@@ -4,7 +4,12 @@
  * (accuracy_score, precision_recall_fscore_support with average=None, mean_absolute_error,
  * mean_squared_error), so that they can be checked against it.
  */
-import type { CorrectnessSettings, DriftFeatureKind } from '../model/types.js';
+import type { CorrectnessSettings, DriftFeatureKind, Model } from '../model/types.js';
+
+/** A model's correctness settings; without a correctness section or drift prediction: the first prediction value, as a class. */
+export function correctnessOf(model: Pick<Model, 'correctness'>): CorrectnessSettings {
+  return model.correctness ?? { kind: 'categorical', tolerance: 0 };
+}
 
 /** One judged pair: the label (ground truth) and the prediction read from the stored response. */
 export interface LabelledPair {

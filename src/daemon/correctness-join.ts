@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { firstValue } from '../canary/samples.js';
-import { isCorrect } from '../correctness/figures.js';
+import { correctnessOf, isCorrect } from '../correctness/figures.js';
 import type { Config, CorrectnessSettings } from '../model/types.js';
 import type { FeedbackStore, LabelJoin, LabelJudgement } from '../store/port.js';
 import { PREDICTION, sampleValues } from './drift-extract.js';
@@ -47,7 +47,7 @@ export class CorrectnessJoiner {
   private readonly settings: Map<string, CorrectnessSettings>;
 
   constructor(private readonly deps: { config: Config; store: FeedbackStore; metrics: DaemonMetrics; log: Logger }) {
-    this.settings = new Map(deps.config.models.map((m) => [`${m.namespace}/${m.name}`, m.correctness]));
+    this.settings = new Map(deps.config.models.map((m) => [`${m.namespace}/${m.name}`, correctnessOf(m)]));
     const store = deps.store;
     new Counter({
       name: 'modelslo_predictions_labelled_total',

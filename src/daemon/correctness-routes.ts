@@ -1,6 +1,6 @@
 /** GET /api/v1/models/{ns}/{model}/correctness?from&to: figures of the labelled predictions, per revision and for all. */
 import type { Request, Response } from 'express';
-import { correctnessFigures, type LabelledPair } from '../correctness/figures.js';
+import { correctnessFigures, correctnessOf, type LabelledPair } from '../correctness/figures.js';
 import type { Config } from '../model/types.js';
 import type { FeedbackStore } from '../store/port.js';
 import { UNKNOWN_REVISION } from '../store/feedback-sql.js';
@@ -31,7 +31,7 @@ export function correctnessHandler(config: Config, store: FeedbackStore) {
       list.push(r);
       byRevision.set(key, list);
     }
-    const { kind, tolerance } = model.correctness;
+    const { kind, tolerance } = correctnessOf(model);
     res.json({
       namespace: model.namespace,
       model: model.name,

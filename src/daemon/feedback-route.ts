@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { correctnessOf } from '../correctness/figures.js';
 import { decodeFeedback } from '../ingest/feedback.js';
 import type { Config, CorrectnessSettings } from '../model/types.js';
 import { LabelConflict, type FeedbackStore } from '../store/port.js';
@@ -25,7 +26,7 @@ const ROUTE = '/v1/feedback';
 
 /** The handler of POST /v1/feedback. */
 export function feedbackHandler(deps: FeedbackDeps) {
-  const settings = new Map<string, CorrectnessSettings>(deps.config.models.map((m) => [`${m.namespace}/${m.name}`, m.correctness]));
+  const settings = new Map<string, CorrectnessSettings>(deps.config.models.map((m) => [`${m.namespace}/${m.name}`, correctnessOf(m)]));
   const answer = (res: Response, code: number, body: Record<string, unknown>): void => {
     deps.metrics.requests.inc({ route: ROUTE, code: String(code) });
     res.status(code).json(body);

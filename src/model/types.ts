@@ -87,8 +87,8 @@ export interface Model {
   drift?: DriftSettings;
   /** Canary analysis of this model's new revisions (absent: none). */
   canary?: CanarySettings;
-  /** How ground-truth labels judge this model's predictions (always set: defaults apply). */
-  correctness: CorrectnessSettings;
+  /** How ground-truth labels judge this model's predictions (absent: no correctness or drift prediction configured; see correctnessOf). */
+  correctness?: CorrectnessSettings;
 }
 
 /**

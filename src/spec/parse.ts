@@ -202,7 +202,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     }),
     ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),
     ...(m.canary ? { canary: canarySettings(m.canary, m.drift?.prediction) } : {}),
-    correctness: correctnessSettings(m),
+    ...(m.correctness !== undefined || m.drift?.prediction !== undefined ? { correctness: correctnessSettings(m) } : {}),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
     w.weekly !== undefined

@@ -8,13 +8,14 @@
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { correctnessFigures, type Figures, type LabelledPair } from '../../src/correctness/figures.js';
+import { correctnessFigures, correctnessOf, type Figures, type LabelledPair } from '../../src/correctness/figures.js';
 import { mulberry32 } from '../../src/demo/prng.js';
 import { renderArtifacts } from '../../src/render/files.js';
 import { generateArtifacts } from '../../src/rules/generate.js';
 import { parseConfig } from '../../src/spec/parse.js';
 import { BATCH_TYPE } from '../support/events.js';
-import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { startTestDaemon, TEST_TOKEN, type TestDaemon } from '../support/daemon.js';
+import { startPrometheus } from '../support/prometheus.js';
 import { feedbackConfigText, JSON_TYPE, label, predictionEvents } from '../support/feedback.js';
 import { mustParse } from '../support/fixtures.js';
 import { runScipy } from '../support/scipy.js';
@@ -174,6 +175,53 @@ describe('GET /api/v1/models/{ns}/{model}/correctness', () => {
     expect(r.status).toBe(status);
     expect((r.body as { error: string }).error).toContain(error);
   });
+
+  it('feed a real Prometheus that scrapes the daemon: the recorded correctness ratio is incorrect / labelled', { timeout: 90_000 }, async () => {
+    const rules = renderArtifacts(generateArtifacts(mustParse(feedbackConfigText()))).find((f) => f.path === 'rules/payments-fraud-detector.rules.yaml');
+    const prom = await startPrometheus({
+      config: [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        'rule_files: [rules.yaml]',
+        'scrape_configs:',
+        '  - job_name: modelslo-daemon',
+        '    honor_labels: true',
+        `    authorization: { credentials: ${TEST_TOKEN} }`,
+        `    static_configs: [{ targets: ['${d.url.replace('http://', '')}'] }]`,
+      ].join('\n'),
+      files: { 'rules.yaml': rules?.content ?? '' },
+    });
+    try {
+      const sel = '{namespace="payments",model="fraud-detector"}';
+      const total = async (): Promise<number> => (await prom.query(`sum(modelslo_predictions_labelled_total${sel})`))[0]?.value ?? Number.NaN;
+      const waitFor = async (ok: () => Promise<boolean>, what: string): Promise<void> => {
+        const deadline = Date.now() + 30_000;
+        while (!(await ok())) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${prom.log().slice(-2000)}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      // Two scrapes of the counters as the earlier test left them (every series already large).
+      await waitFor(async () => ((await prom.query(`count_over_time(modelslo_predictions_labelled_total{model="fraud-detector",outcome="incorrect",revision="fraud-detector-predictor-00001"}[1m])`))[0]?.value ?? 0) >= 2, 'two scrapes');
+      const before = await total();
+      // 30 new labelled predictions of one revision: 12 wrong, 18 right.
+      const events: unknown[] = [];
+      const labels: unknown[] = [];
+      for (let i = 0; i < 30; i++) {
+        events.push(...predictionEvents('fraud-detector', `prom-${i}`, 'fraud'));
+        labels.push(label('fraud-detector', `prom-${i}`, i < 12 ? 'legit' : 'fraud'));
+      }
+      expect((await d.post('/v1/events', JSON.stringify(events), BATCH_TYPE)).status).toBe(200);
+      expect((await d.post('/v1/feedback', JSON.stringify(labels), JSON_TYPE)).body).toMatchObject({ stored: 30, judged: 30 });
+      await waitFor(async () => (await total()) === before + 30, 'the new counts scraped');
+      // A rule evaluation after that scrape: rate() extrapolates every series of the one target by
+      // the same factor, so the ratio is the increase of incorrect over the increase of all.
+      await new Promise((r) => setTimeout(r, 2500));
+      const ratio = (await prom.query(`modelslo:sli_error:ratio_rate5m{slo="correctness"}`))[0]?.value;
+      expect(Math.abs((ratio ?? Number.NaN) - 12 / 30)).toBeLessThanOrEqual(1e-9);
+    } finally {
+      await prom.stop();
+    }
+  });
 });
 
 describe('the correctness config and SLO', () => {
@@ -187,7 +235,8 @@ describe('the correctness config and SLO', () => {
     const own = mustParse(base(['slos: [{ name: c, objective: 95, sli: { correctness: {} } }]', 'correctness: { prediction: { path: "outputs[0].data[0]", kind: categorical }, tolerance: 0 }'].join('\n')));
     expect(own.models[0]?.correctness).toEqual({ prediction: { path: 'outputs[0].data[0]', kind: 'categorical' }, kind: 'categorical', tolerance: 0 });
     const none = mustParse(base('slos: [{ name: a, objective: 99, sli: { availability: {} } }]'));
-    expect(none.models[0]?.correctness).toEqual({ kind: 'categorical', tolerance: 0 });
+    expect(none.models[0]?.correctness).toBeUndefined();
+    expect(correctnessOf(none.models[0] ?? { })).toEqual({ kind: 'categorical', tolerance: 0 });
   });
 
   it.each([
