@@ -29,7 +29,9 @@ export interface RatioSelectors {
 export type Sli =
   | { kind: 'availability' }
   | { kind: 'latency'; thresholdMs: number }
-  | { kind: 'ratio'; selectors: RatioSelectors };
+  | { kind: 'ratio'; selectors: RatioSelectors }
+  /** Labelled predictions judged incorrect against ground truth (the daemon's feedback API). */
+  | { kind: 'correctness' };
 
 /** Per-severity alert settings of one SLO. */
 export interface AlertSettings {
@@ -87,12 +89,26 @@ export interface Model {
   canary?: CanarySettings;
   /** The price of serving it, per ready predictor replica or per requested GPU, per hour (absent: unknown). */
   cost?: ServingCost;
+  /** How ground-truth labels judge this model's predictions (absent: no correctness or drift prediction configured; see correctnessOf). */
+  correctness?: CorrectnessSettings;
 }
 
 /** A price per hour of one ready predictor replica or one GPU it requests, in the dashboards' currency. */
 export interface ServingCost {
   per: 'replica' | 'gpu';
   hourly: number;
+}
+
+/**
+ * How a stored prediction is read and judged against its label: the value at `prediction.path`
+ * (else `drift.prediction`, else the first decoded prediction value); a numeric prediction is
+ * correct within `tolerance` of its label, a categorical one when equal as text.
+ */
+export interface CorrectnessSettings {
+  prediction?: { path: string; kind: DriftFeatureKind };
+  /** The kind judged: the prediction's kind, categorical when no prediction path is configured. */
+  kind: DriftFeatureKind;
+  tolerance: number;
 }
 
 /** Kind of a drift feature (the same strings as drift/types.ts). */
