@@ -87,8 +87,16 @@ export interface Model {
   drift?: DriftSettings;
   /** Canary analysis of this model's new revisions (absent: none). */
   canary?: CanarySettings;
+  /** The price of serving it, per ready predictor replica or per requested GPU, per hour (absent: unknown). */
+  cost?: ServingCost;
   /** How ground-truth labels judge this model's predictions (absent: no correctness or drift prediction configured; see correctnessOf). */
   correctness?: CorrectnessSettings;
+}
+
+/** A price per hour of one ready predictor replica or one GPU it requests, in the dashboards' currency. */
+export interface ServingCost {
+  per: 'replica' | 'gpu';
+  hourly: number;
 }
 
 /**
@@ -252,4 +260,6 @@ export interface Config {
   sidecar: SidecarSettings;
   /** Postmortem reports: drafted by the daemon when an incident's page resolves (auto), into dir. */
   report: { auto: boolean; dir: string };
+  /** What the dashboards show prices in (ISO 4217) and the daemon URL they link to. */
+  dashboards: { currency: string; daemonUrl: string };
 }

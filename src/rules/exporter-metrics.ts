@@ -11,11 +11,13 @@
  * | kube_pod_status_ready | kube-state-metrics | gauge (0/1) | namespace, pod, condition (true, false, unknown) | [ksm pod metrics] |
  * | kube_pod_labels | kube-state-metrics | gauge (1) | namespace, pod, label_serving_kserve_io_inferenceservice, label_component | [ksm pod metrics], [ksm cli] |
  * | kube_pod_container_resource_limits | kube-state-metrics | gauge | namespace, pod, container, resource (memory), unit (byte) | [ksm pod metrics] |
- * | container_cpu_usage_seconds_total | cAdvisor (kubelet /metrics/cadvisor) | counter | namespace, pod, container | [cadvisor] |
+ * | kube_pod_container_resource_requests | kube-state-metrics | gauge | namespace, pod, container, resource (nvidia_com_gpu), unit (integer) | [ksm pod metrics] |
+ * | container_cpu_usage_seconds_total | cAdvisor (kubelet /metrics/cadvisor) | counter | namespace, pod, container (`""` = the pod's cgroup, `POD` = the pause container: both left out) | [cadvisor] |
  * | container_memory_working_set_bytes | cAdvisor (kubelet /metrics/cadvisor) | gauge | namespace, pod, container | [cadvisor] |
  * | DCGM_FI_DEV_GPU_UTIL | NVIDIA DCGM exporter | gauge (percent, 0–100) | namespace, pod, container, gpu, UUID | [dcgm] |
  * | DCGM_FI_DEV_FB_USED | NVIDIA DCGM exporter | gauge (MiB) | namespace, pod, container, gpu, UUID | [dcgm] |
- * | revision_queue_depth | Knative queue-proxy | gauge | namespace_name, configuration_name, revision_name, pod_name | [knative] |
+ * | revision_queue_depth | Knative queue-proxy | gauge | namespace_name, configuration_name (`<isvc>-predictor`, `-default` before KServe 0.9), revision_name, pod_name | [knative] |
+ * | revision_app_request_count | Knative queue-proxy | counter | namespace_name, configuration_name, revision_name, response_code_class | [knative] |
  *
  * [ksm pod metrics]: https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/pod-metrics.md
  * [ksm cli]: https://github.com/kubernetes/kube-state-metrics/blob/main/docs/developer/cli-arguments.md (--metric-labels-allowlist)
@@ -29,6 +31,9 @@
  * Kubernetes label as `label_` + the name with every character outside [a-zA-Z0-9_] turned into `_`.
  * The DCGM exporter's own `namespace` and `pod` labels clash with the scrape target's; scrape it with
  * `honor_labels: true` (as the GPU operator's ServiceMonitor does) so they keep those names.
+ * Dashboards select models by their `$namespace`/`$model` variables instead of one model: the same
+ * join with regex matchers (`forSelectedPods`). Knative's series name the model by its configuration
+ * (`knativeForSelected` writes `namespace`, `model` and `revision` from its labels).
  */
 import type { Model } from '../model/types.js';
 
@@ -49,11 +54,13 @@ export const EXPORTER_METRICS = {
   podReady: ksm('kube_pod_status_ready'),
   podLabels: ksm('kube_pod_labels'),
   resourceLimits: ksm('kube_pod_container_resource_limits'),
+  resourceRequests: ksm('kube_pod_container_resource_requests'),
   cpu: { name: 'container_cpu_usage_seconds_total', exporter: 'cAdvisor', type: 'counter' },
   memory: { name: 'container_memory_working_set_bytes', exporter: 'cAdvisor', type: 'gauge' },
   gpuUtil: { name: 'DCGM_FI_DEV_GPU_UTIL', exporter: 'DCGM exporter', type: 'gauge' },
   gpuMemoryUsed: { name: 'DCGM_FI_DEV_FB_USED', exporter: 'DCGM exporter', type: 'gauge' },
   queueDepth: { name: 'revision_queue_depth', exporter: 'Knative queue-proxy', type: 'gauge' },
+  knativeRequests: { name: 'revision_app_request_count', exporter: 'Knative queue-proxy', type: 'counter' },
 } as const satisfies Record<string, ExporterMetric>;
 
 /** KServe's pod label naming the InferenceService, and its name on kube_pod_labels. */
@@ -70,13 +77,43 @@ export function modelPodsSelector(model: Model): string {
   return `${EXPORTER_METRICS.podLabels.name}{namespace="${model.namespace}",${ISVC_KSM_LABEL}="${model.name}",${COMPONENT_KSM_LABEL}="predictor"}`;
 }
 
+/** The kube_pod_labels selector of the predictor pods of the dashboards' selected models. */
+export function selectedPodsSelector(namespace = '$namespace', model = '$model'): string {
+  return `${EXPORTER_METRICS.podLabels.name}{namespace=~"${namespace}",${ISVC_KSM_LABEL}=~"${model}",${COMPONENT_KSM_LABEL}="predictor"}`;
+}
+
+/**
+ * `expr` restricted to the pods `podLabels` selects, labelled `model`. The join:
+ * `expr * on (namespace, pod) group_left () (kube_pod_labels{…} == 1)`, kube_pod_labels being 1
+ * per pod; label_replace then writes the InferenceService's name into `model`.
+ */
+function joinPods(expr: string, podLabels: string): string {
+  const joined = `(${expr}) * on (namespace, pod) group_left (${ISVC_KSM_LABEL}) (${podLabels} == 1)`;
+  return `label_replace(${joined}, "model", "$1", "${ISVC_KSM_LABEL}", "(.+)")`;
+}
+
 /**
  * A per-pod expression restricted to a model's predictor pods and labelled `namespace` and `model`,
  * so its series route and group like the sidecar's: `expr` must keep `namespace` and `pod` labels.
- * The join: `expr * on (namespace, pod) group_left () (kube_pod_labels{…} == 1)`, kube_pod_labels
- * being 1 per pod; label_replace then writes the InferenceService's name into `model`.
  */
 export function forModelPods(expr: string, model: Model): string {
-  const joined = `(${expr}) * on (namespace, pod) group_left (${ISVC_KSM_LABEL}) (${modelPodsSelector(model)} == 1)`;
-  return `label_replace(${joined}, "model", "$1", "${ISVC_KSM_LABEL}", "(.+)")`;
+  return joinPods(expr, modelPodsSelector(model));
+}
+
+/** forModelPods for the dashboards' `$namespace`/`$model` variables (multi-select regexes). */
+export function forSelectedPods(expr: string): string {
+  return joinPods(expr, selectedPodsSelector());
+}
+
+/** Knative's predictor configuration of the selected models: `<isvc>-predictor`, or `-predictor-default` before KServe 0.9. */
+export const KNATIVE_SELECTED = 'namespace_name=~"$namespace",configuration_name=~"($model)-predictor(-default)?"';
+
+/**
+ * A Knative queue-proxy expression over the selected models, labelled `namespace`, `model` and
+ * `revision` like the sidecar's series: `expr` must keep namespace_name, configuration_name and revision_name.
+ */
+export function knativeForSelected(expr: string): string {
+  const ns = `label_replace(${expr}, "namespace", "$1", "namespace_name", "(.+)")`;
+  const model = `label_replace(${ns}, "model", "$1", "configuration_name", "(.+?)-predictor(-default)?")`;
+  return `label_replace(${model}, "revision", "$1", "revision_name", "(.+)")`;
 }

@@ -86,7 +86,7 @@ export function generateArtifacts(config: Config, formats: Partial<Formats> = {}
     content: alertmanagerConfig(config),
     comment: 'Alertmanager routing: page → on-call; ticket and ModelDrift → model owners; page inhibits ticket of the same SLO.',
   });
-  for (const { name, dashboard } of dashboards()) {
+  for (const { name, dashboard } of dashboards(config)) {
     if (formats.dashboards === 'grafana-operator') {
       out.push({ path: `dashboards/${name}.grafanadashboard.yaml`, kind: 'grafana-dashboard', encoding: 'yaml', content: grafanaDashboard(name, dashboard) });
     } else {

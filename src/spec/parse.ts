@@ -6,6 +6,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { TESTS_BY_KIND } from '../drift/choose.js';
 import type { Config, CorrectnessSettings, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
 import { canarySettings, checkCanary } from './canary-schema.js';
+import { checkCurrencies, dashboardCurrency, servingCost } from './cost.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
 import { documentData, loadYamlDocument, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
@@ -63,6 +64,7 @@ function crossCheck(cfg: ConfigFile): Problem[] {
       out.push([['maintenance', i, 'weekly', 'end_time'], `must be after start_time (${m.weekly.start_time})`]);
     }
   });
+  out.push(...checkCurrencies(cfg));
   const seenModels = new Map<string, number>();
   cfg.models.forEach((model, mi) => {
     const at = (...rest: FieldPath): FieldPath => ['models', mi, ...rest];
@@ -202,6 +204,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     }),
     ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),
     ...(m.canary ? { canary: canarySettings(m.canary, m.drift?.prediction) } : {}),
+    ...(servingCost(m, cfg) !== undefined ? { cost: servingCost(m, cfg) } : {}),
     ...(m.correctness !== undefined || m.drift?.prediction !== undefined ? { correctness: correctnessSettings(m) } : {}),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
@@ -216,6 +219,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     models,
     maintenanceWindows,
     report: { auto: cfg.report.auto, dir: cfg.report.dir },
+    dashboards: { currency: dashboardCurrency(cfg), daemonUrl: cfg.dashboards.daemon_url },
     daemon: {
       listen: d.listen,
       db: d.db,

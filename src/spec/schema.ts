@@ -109,6 +109,15 @@ const drift = z.strictObject({
   min_samples: z.number().int().positive('must be a positive integer').default(100),
 });
 
+// A price of serving a model, for the executive dashboard's cost per inference (docs/config.md).
+const cost = z
+  .strictObject({
+    replica_hour: z.number().positive('must be a positive price').optional(),
+    gpu_hour: z.number().positive('must be a positive price').optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').optional(),
+  })
+  .refine((c) => (c.replica_hour === undefined) !== (c.gpu_hour === undefined), { message: 'needs exactly one of replica_hour or gpu_hour' });
+
 const model = z.strictObject({
   name: dnsLabel,
   namespace: dnsLabel,
@@ -122,6 +131,7 @@ const model = z.strictObject({
   capture: capture.default({ sample_rate: 1, redact: [] }),
   drift: drift.optional(),
   canary: canarySchema.optional(),
+  cost: cost.optional(),
   // Ground truth (POST /v1/feedback): where the prediction is, and how near a numeric one must be.
   correctness: z
     .strictObject({
@@ -227,7 +237,11 @@ const defaults = z.strictObject({
   runbook_url: url.optional(),
   dashboard_url: url.optional(),
   latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
+  cost: cost.optional(),
 });
+
+// What the generated dashboards link to: the daemon's API as the browser reaches it.
+const dashboardsSection = z.strictObject({ daemon_url: url.default('http://127.0.0.1:9464') });
 
 // Postmortem reports: with auto, the daemon drafts one when an incident's page resolves, into dir.
 const report = z.strictObject({ auto: z.boolean().default(false), dir: z.string().min(1).default('./.modelslo/reports') });
@@ -247,6 +261,7 @@ export const configSchema = z.strictObject({
   daemon: daemon.default(daemon.parse({})),
   sidecar: sidecar.default(sidecar.parse({})),
   report: report.default({ auto: false, dir: './.modelslo/reports' }),
+  dashboards: dashboardsSection.default({ daemon_url: 'http://127.0.0.1:9464' }),
   models: z.array(model).min(1, 'needs at least one model'),
 });
 

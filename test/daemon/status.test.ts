@@ -1,5 +1,6 @@
 /** The status API over HTTP: models, SLO status computed from stored request records, predictions paging errors. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREDICTIONS_URL } from '../../src/rules/dashboards/debug.js';
 import { BATCH_TYPE, sidecarEvent } from '../support/events.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 
@@ -61,5 +62,16 @@ describe('GET /api/v1/models and predictions', () => {
     const second = await d.get(`/api/v1/models/payments/fraud-detector/predictions?limit=150&cursor=${body.cursor}`);
     expect(second.body).toMatchObject({ cursor: null });
     expect((second.body as { items: unknown[] }).items).toHaveLength(50);
+  });
+
+  it("answers the debug dashboard's Recent predictions link, Grafana's epoch-ms time range filled in", async () => {
+    const link = (fromMs: number, toMs: number): string =>
+      PREDICTIONS_URL.replace('${daemon_url}', '').replace('${namespace}', 'payments').replace('${model}', 'fraud-detector').replace('${__from}', String(fromMs)).replace('${__to}', String(toMs));
+    const now = Date.now();
+    const within = await d.get(link(now - 120_000, now));
+    expect(within.status).toBe(200);
+    expect((within.body as { items: unknown[] }).items).toHaveLength(100);
+    const after = await d.get(link(now - 10_000, now));
+    expect((after.body as { items: unknown[] }).items).toHaveLength(0);
   });
 });

@@ -22,6 +22,7 @@ import { promqlError } from '../../src/spec/promql.js';
 import { chromiumCapture, legend, servePages, type PagePanel } from '../support/dashboard-page.js';
 import { exampleConfig } from '../support/fixtures.js';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+import { EXPORTER_FAMILIES, exporterHistory, RESTART, syntheticPods } from '../support/synthetic-exporters.js';
 import { sidecarHistory, openMetricsText, type Series } from '../support/synthetic-sidecar.js';
 
 interface Target {
@@ -62,7 +63,8 @@ const VARS: Record<string, string> = {
   __rate_interval: '5m',
   __range: '1h',
 };
-const substitute = (expr: string): string => expr.replace(/\$\{?(__rate_interval|__range|namespace|model|revision|slo_window)\}?/g, (_m, k: string) => VARS[k] ?? '');
+const substitute = (expr: string, vars: Record<string, string> = {}): string =>
+  expr.replace(/\$\{?(__rate_interval|__range|namespace|model|revision|slo_window)\}?/g, (_m, k: string) => vars[k] ?? VARS[k] ?? '');
 
 const END_MS = Math.floor(Date.now() / 1000) * 1000 - 3000;
 const history: Series[] = sidecarHistory({
@@ -72,6 +74,8 @@ const history: Series[] = sidecarHistory({
   model: model.name,
   bucketsSeconds: model.latencyBucketsMs.map((ms) => ms / 1000),
 });
+/** kube-state-metrics, cAdvisor, DCGM exporter and Knative queue-proxy series, as they export them. */
+const exporters: Series[] = exporterHistory(END_MS, 2 * 1440);
 
 let prom: PrometheusServer;
 /**
@@ -86,7 +90,7 @@ beforeAll(async () => {
   prom = await startPrometheus({
     config: 'global: { evaluation_interval: 2s }\nrule_files: [rules.yaml]\n',
     files: { 'rules.yaml': renderYaml(modelRuleFile(model, config.alerting)) },
-    openMetrics: openMetricsText(history),
+    openMetrics: openMetricsText([...history, ...exporters], EXPORTER_FAMILIES),
   });
   // Wait for the rules to have evaluated a few times (alerts appear from the second evaluation).
   for (let i = 0; ; i++) {
@@ -203,6 +207,87 @@ describe('burn-rate and budget panels show what src/slo computes', () => {
         close(got?.value ?? NaN, burnRate(ratio(name, t, window), budget));
       }
     }
+  });
+});
+
+describe('exporter panels show what the raw exporter series say', () => {
+  const panel = (board: string, title: string): Panel => boards.find((b) => b.name === board)?.json.panels.find((p) => p.title === title) as Panel;
+  const expr = (board: string, title: string, i = 0, vars: Record<string, string> = {}): string => substitute(panel(board, title).targets?.[i]?.expr ?? '', vars);
+  const pods = syntheticPods();
+  /** A gauge's value at `t` as an instant query sees it: its latest sample within the 5m lookback. */
+  const at = (s: Series | undefined, t: number): number | undefined => [...(s?.samples ?? [])].reverse().find((p) => p.t <= t && p.t > t - 300_000)?.v;
+  const raw = (name: string, match: Record<string, string>): Series[] => exporters.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
+  const predictors = (isvc: string, t: number): string[] => pods.filter((p) => p.isvc === isvc && p.component === 'predictor' && raw('kube_pod_labels', { pod: p.pod }).some((s) => at(s, t) === 1)).map((p) => p.pod);
+  const T = (): number => END_MS - 20 * 60_000;
+  const close = (a: number | undefined, b: number | undefined): void => expect(Math.abs((a ?? NaN) - (b ?? NaN))).toBeLessThanOrEqual(1e-9 * Math.abs(b ?? NaN));
+
+  it('cost per inference is the price × ready replicas (or their GPUs) ÷ 3600 ÷ requests per second', async () => {
+    const t = T();
+    const ready = (isvc: string): string[] => predictors(isvc, t).filter((pod) => at(raw('kube_pod_status_ready', { pod, condition: 'true' })[0], t) === 1);
+    const fdRate = sumRate(history.filter((s) => s.name === 'modelslo_requests_total').map((s) => s.samples), t, 300_000) ?? NaN;
+    const fd = await prom.query(expr('modelslo-executive', 'Cost per inference'), t / 1000);
+    expect(fd.map((s) => s.metric)).toEqual([{ namespace: 'payments', model: 'fraud-detector' }]);
+    expect(ready('fraud-detector')).toHaveLength(3);
+    close(fd[0]?.value, (0.9 * 3) / 3600 / fdRate);
+    const gpus = ready('query-ranker').reduce((n, pod) => n + (at(raw('kube_pod_container_resource_requests', { pod, resource: 'nvidia_com_gpu' })[0], t) ?? 0), 0);
+    const qrRate = sumRate(raw('revision_app_request_count', { namespace_name: 'search' }).map((s) => s.samples), t, 300_000) ?? NaN;
+    const qr = await prom.query(expr('modelslo-executive', 'Cost per inference', 0, { namespace: 'search', model: 'query-ranker' }), t / 1000);
+    expect(qr.map((s) => s.metric)).toEqual([{ namespace: 'search', model: 'query-ranker' }]);
+    expect(gpus).toBe(2);
+    close(qr[0]?.value, (2.5 * gpus) / 3600 / qrRate);
+  });
+
+  it('CPU, memory and GPU panels hold only the model\'s predictor pods, their containers summed without the pod cgroup and pause series', async () => {
+    const t = T();
+    const want = predictors('fraud-detector', t).sort();
+    const containers = (name: string, pod: string): Series[] => raw(name, { pod }).filter((s) => s.labels.container !== '' && s.labels.container !== 'POD');
+    const cpu = await prom.query(expr('modelslo-debug', 'CPU usage'), t / 1000);
+    expect(cpu.map((s) => s.metric.pod).sort()).toEqual(want);
+    for (const s of cpu) close(s.value, sumRate(containers('container_cpu_usage_seconds_total', s.metric.pod ?? '').map((c) => c.samples), t, 300_000));
+    const mem = await prom.query(expr('modelslo-debug', 'Memory working set'), t / 1000);
+    for (const s of mem) close(s.value, containers('container_memory_working_set_bytes', s.metric.pod ?? '').reduce((a, c) => a + (at(c, t) ?? NaN), 0));
+    expect(mem.map((s) => s.metric.pod).sort()).toEqual(want);
+    const gpu = await prom.query(expr('modelslo-debug', 'GPU utilization'), t / 1000);
+    expect(gpu.map((s) => `${s.metric.pod ?? ''}/${s.metric.gpu ?? ''}`).sort()).toEqual(want.map((p) => `${p}/0`));
+    for (const s of gpu) expect(s.value).toBe(at(raw('DCGM_FI_DEV_GPU_UTIL', { pod: s.metric.pod ?? '' })[0], t));
+    const fb = await prom.query(expr('modelslo-debug', 'GPU memory used'), t / 1000);
+    for (const s of fb) expect(s.value).toBe(1048576 * (at(raw('DCGM_FI_DEV_FB_USED', { pod: s.metric.pod ?? '' })[0], t) ?? NaN));
+  });
+
+  it('restarts show on the restarted pod only, and replicas drop while it is not ready', async () => {
+    const t = END_MS - (RESTART.ago - 2) * 60_000;
+    const restarts = await prom.query(expr('modelslo-oncall', 'Pod restarts'), t / 1000);
+    const byPod = Object.fromEntries(restarts.map((s) => [s.metric.pod ?? '', s.value]));
+    expect(byPod[RESTART.pod]).toBeGreaterThan(0);
+    expect(Object.entries(byPod).filter(([pod, v]) => pod !== RESTART.pod && v !== 0)).toEqual([]);
+    const down = END_MS - RESTART.ago * 60_000;
+    const ready = await prom.query(expr('modelslo-oncall', 'Current replicas', 0), down / 1000);
+    const all = await prom.query(expr('modelslo-oncall', 'Current replicas', 1), down / 1000);
+    expect([ready[0]?.value, all[0]?.value]).toEqual([predictors('fraud-detector', down).length - 1, predictors('fraud-detector', down).length]);
+  });
+
+  it('Knative queue-proxy queue length and request counts are labelled with the model and revision', async () => {
+    const t = T();
+    const q = await prom.query(expr('modelslo-debug', 'Queue length', 1, { namespace: 'search', model: 'query-ranker' }), t / 1000);
+    const rawDepth = raw('revision_queue_depth', { namespace_name: 'search' })[0];
+    expect(q.map((s) => s.metric)).toEqual([{ namespace: 'search', model: 'query-ranker', revision: rawDepth?.labels.revision_name }]);
+    expect(q[0]?.value).toBe(at(rawDepth, t));
+    const deploys = await prom.query(expr('modelslo-oncall', 'Recent deploys', 0, { namespace: 'search', model: 'query-ranker' }), nowSeconds());
+    expect(deploys.map((s) => s.metric.revision)).toEqual(['query-ranker-predictor-default-00003']);
+  });
+
+  it('recent deploys show when the canary revision first served', async () => {
+    const rows = await prom.query(expr('modelslo-oncall', 'Recent deploys'), nowSeconds());
+    const canary = history.find((s) => s.name === 'modelslo_requests_total' && s.labels.revision === 'fraud-detector-predictor-00002');
+    expect(rows.find((s) => s.metric.revision === 'fraud-detector-predictor-00002')?.value).toBe(canary?.samples[0]?.t);
+  });
+
+  it('the predictions link asks the daemon for the selected model over the dashboard time range', () => {
+    const debug = boards.find((b) => b.name === 'modelslo-debug')?.json as DashboardJson & { links: Array<{ title: string; url: string }> };
+    const url = debug.links.find((l) => l.title === 'Recent predictions')?.url ?? '';
+    expect(url).toBe('${daemon_url}/api/v1/models/${namespace}/${model}/predictions?from=${__from}&to=${__to}&limit=100');
+    expect(debug.templating.list.find((v) => v.name === 'daemon_url')?.query).toBe(config.dashboards.daemonUrl);
+    expect(panel('modelslo-debug', 'Recent predictions').options?.content).toContain(`](${url})`);
   });
 });
 

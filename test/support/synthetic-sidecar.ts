@@ -1,9 +1,10 @@
 /**
  * Synthetic history of everything the dashboards read: the sidecar's request counters and latency
  * histogram (two revisions, a canary appearing late, errors and a fast burn at the end), capture
- * counters, queue depth and event-loop lag of sidecar and daemon, and the daemon's drift and
- * canary series. Deterministic; written as OpenMetrics for `promtool tsdb create-blocks-from`.
+ * counters, queue depth and event-loop lag of sidecar and daemon, the predictor's readiness, load
+ * times and requests in flight, and the daemon's drift and canary series. Deterministic; written as OpenMetrics for `promtool tsdb create-blocks-from`.
  */
+import { LOAD_BUCKETS_SECONDS } from '../../src/sidecar/readiness.js';
 import type { Sample } from '../../src/slo/prom-rate.js';
 
 /** One series and its samples (times in ms). */
@@ -35,6 +36,16 @@ const FAMILIES: Array<{ family: string; type: string; names: (n: string) => bool
   { family: 'modelslo_drift_score', type: 'gauge', names: (n) => n === 'modelslo_drift_score' },
   { family: 'modelslo_drift_detected', type: 'gauge', names: (n) => n === 'modelslo_drift_detected' },
   { family: 'modelslo_canary_decisions', type: 'counter', names: (n) => n === 'modelslo_canary_decisions_total' },
+  { family: 'modelslo_requests_in_flight', type: 'gauge', names: (n) => n === 'modelslo_requests_in_flight' },
+  { family: 'modelslo_predictor_ready', type: 'gauge', names: (n) => n === 'modelslo_predictor_ready' },
+  { family: 'modelslo_predictor_load_seconds', type: 'histogram', names: (n) => n.startsWith('modelslo_predictor_load_seconds') },
+];
+
+
+/** Model loads of the history: revision, minutes before the end it ended, seconds it took. */
+export const LOADS: ReadonlyArray<{ revision: string; ago: number; seconds: number }> = [
+  { revision: 'fraud-detector-predictor-00002', ago: 38, seconds: 45 },
+  { revision: 'fraud-detector-predictor-00001', ago: 29, seconds: 20 },
 ];
 
 /** Builds the history: one sample a minute for every series, ending at `endMs` (whole seconds). */
@@ -82,6 +93,16 @@ export function sidecarHistory(o: HistoryOptions): Series[] {
       counter('modelslo_request_duration_seconds_count', { ...base, revision }, t, total);
       counter('modelslo_request_duration_seconds_sum', { ...base, revision }, t, total * 0.08);
     }
+    for (const [revision] of revisions) {
+      const r = { namespace: o.namespace, model: o.model, revision };
+      gauge('modelslo_requests_in_flight', r, t, 3 + (i % 4) + (ago < 70 ? 10 : 0));
+      gauge('modelslo_predictor_ready', r, t, revision.endsWith('00001') ? (ago === 30 ? 1 : 2) : 1);
+      const loads = LOADS.filter((l) => l.revision === revision && l.ago === ago);
+      for (const le of LOAD_BUCKETS_SECONDS) counter('modelslo_predictor_load_seconds_bucket', { ...r, le: String(le) }, t, loads.filter((l) => l.seconds <= le).length);
+      counter('modelslo_predictor_load_seconds_bucket', { ...r, le: '+Inf' }, t, loads.length);
+      counter('modelslo_predictor_load_seconds_count', r, t, loads.length);
+      counter('modelslo_predictor_load_seconds_sum', r, t, loads.reduce((a, l) => a + l.seconds, 0));
+    }
     const sidecar = { job: 'modelslo-sidecar', instance: '10.0.0.7:8081' };
     counter('modelslo_capture_events_total', { ...sidecar, outcome: 'shipped' }, t, 580);
     counter('modelslo_capture_events_total', { ...sidecar, outcome: 'spooled' }, t, ago < 90 && ago > 60 ? 40 : 0);
@@ -105,10 +126,10 @@ export function sidecarHistory(o: HistoryOptions): Series[] {
   return [...series.values()];
 }
 
-/** OpenMetrics text of the series: `# TYPE` per family, timestamps in seconds, `# EOF`. */
-export function openMetricsText(all: readonly Series[]): string {
+/** OpenMetrics text of the series: `# TYPE` per family (these and `more`), timestamps in seconds, `# EOF`. */
+export function openMetricsText(all: readonly Series[], more: typeof FAMILIES = []): string {
   const out: string[] = [];
-  for (const f of FAMILIES) {
+  for (const f of [...FAMILIES, ...more]) {
     out.push(`# TYPE ${f.family} ${f.type}\n`);
     for (const s of all.filter((x) => f.names(x.name))) {
       const labels = Object.entries(s.labels)

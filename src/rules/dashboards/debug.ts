@@ -1,18 +1,39 @@
-/** Debug dashboard: latency heatmap, revisions, drift per feature, payloads, event-loop lag, traces. */
-import { DashboardLinkBuilder, DashboardLinkType, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+/**
+ * Debug dashboard: latency heatmap, revisions, drift per feature, payloads, event-loop lag, traces,
+ * model load times, GPU, CPU and memory, queue length, and the daemon's recent predictions.
+ */
+import { DashboardLinkBuilder, DashboardLinkType, TextBoxVariableBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as Heatmap } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PanelBuilder as Text, TextMode } from '@grafana/grafana-foundation-sdk/text';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Config } from '../../model/types.js';
 import { baseDashboard, Grid, labelVariable, MODEL_FILTER, query } from './common.js';
+import { gpuMemory, gpuUtil, knativeQueue, podCpu, podMemory, podMemoryLimit } from './pod-queries.js';
 
 const F = `${MODEL_FILTER},revision=~"$revision"`;
 
+/**
+ * The daemon's stored predictions of the selected model over the dashboard's time range: Grafana
+ * writes the range as epoch ms (`${__from}`, `${__to}`), which the predictions API takes (docs/daemon.md).
+ */
+export const PREDICTIONS_URL = '${daemon_url}/api/v1/models/${namespace}/${model}/predictions?from=${__from}&to=${__to}&limit=100';
+
+/** Load time quantile of the loads that ended in the last hour (the sidecar's readiness histogram). */
+const loadQuantile = (q: number): string => `histogram_quantile(${String(q)}, sum by (namespace, model, le) (increase(modelslo_predictor_load_seconds_bucket{${F}}[1h])))`;
+
 /** The debug dashboard. */
-export function debugDashboard(): Dashboard {
+export function debugDashboard(settings: Config['dashboards']): Dashboard {
   const g = new Grid();
-  return baseDashboard('modelslo-debug', 'modelslo / Debug', 'One model in depth: latency, revisions, drift, payloads, traces')
+  return baseDashboard('modelslo-debug', 'modelslo / Debug', 'One model in depth: latency, revisions, drift, payloads, traces, load times, resources, queue, predictions')
     .withVariable(labelVariable('revision', 'Revision', `label_values(modelslo_requests_total{${MODEL_FILTER}}, revision)`))
+    .withVariable(
+      new TextBoxVariableBuilder('daemon_url')
+        .label('Daemon URL')
+        .description("The modelslo daemon's API as your browser reaches it (dashboards.daemon_url in modelslo.yaml).")
+        .defaultValue(settings.daemonUrl),
+    )
     .link(new DashboardLinkBuilder('Traces').type(DashboardLinkType.Link).url('/explore?left={"queries":[{"query":"{resource.service.name=\\"modelslo-sidecar\\"}"}]}').targetBlank(true))
+    .link(new DashboardLinkBuilder('Recent predictions').type(DashboardLinkType.Link).url(PREDICTIONS_URL).tooltip('Stored predictions of the selected model in the time range, from the daemon').targetBlank(true))
     .withPanel(
       new Heatmap()
         .id(1)
@@ -84,6 +105,83 @@ export function debugDashboard(): Dashboard {
         .mode(TextMode.Markdown)
         .content('Traces of **$model** in **$namespace**: use the *Traces* link at the top, or search for `modelslo.model = $model`.')
         .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(8)
+        .title('Model load time')
+        .description('Time until the predictor answered ready, from sidecar start or from a loss of readiness, for loads that ended in the last hour (the sidecar\'s modelslo_predictor_load_seconds).')
+        .unit('s')
+        .withTarget(query(loadQuantile(0.5), 'p50 {{model}}', 'A'))
+        .withTarget(query(loadQuantile(0.99), 'p99 {{model}}', 'B'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(9)
+        .title('Predictors ready')
+        .description('Predictors answering ready, as each sidecar probes them (modelslo_predictor_ready), per revision.')
+        .unit('short')
+        .withTarget(query(`sum by (namespace, model, revision) (modelslo_predictor_ready{${F}})`, '{{model}} {{revision}}', 'A'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(10)
+        .title('Queue length')
+        .description('Requests in flight in each sidecar (modelslo_requests_in_flight) and, with Knative, queued or in flight in the queue-proxy (revision_queue_depth), per revision.')
+        .unit('short')
+        .withTarget(query(`sum by (namespace, model, revision) (modelslo_requests_in_flight{${F}})`, 'sidecar {{model}} {{revision}}', 'A'))
+        .withTarget(query(knativeQueue, 'queue-proxy {{model}} {{revision}}', 'B'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(11)
+        .title('GPU utilization')
+        .description('Share of time each GPU of a predictor pod was busy (DCGM exporter DCGM_FI_DEV_GPU_UTIL).')
+        .unit('percent')
+        .min(0)
+        .max(100)
+        .withTarget(query(gpuUtil, '{{pod}} gpu {{gpu}}', 'A'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(12)
+        .title('GPU memory used')
+        .description('Framebuffer memory used on each GPU of a predictor pod (DCGM exporter DCGM_FI_DEV_FB_USED).')
+        .unit('bytes')
+        .withTarget(query(gpuMemory, '{{pod}} gpu {{gpu}}', 'A'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(13)
+        .title('CPU usage')
+        .description('CPU cores used by the containers of each predictor pod (cAdvisor container_cpu_usage_seconds_total).')
+        .unit('short')
+        .withTarget(query(podCpu, '{{model}} {{pod}}', 'A'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(14)
+        .title('Memory working set')
+        .description('Working-set memory of each predictor pod (cAdvisor container_memory_working_set_bytes) against its limit (kube-state-metrics): the kernel OOM-kills at the limit.')
+        .unit('bytes')
+        .withTarget(query(podMemory, '{{model}} {{pod}}', 'A'))
+        .withTarget(query(podMemoryLimit, 'limit {{pod}}', 'B'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new Text()
+        .id(15)
+        .title('Recent predictions')
+        .description('The request log: predictions the daemon stored for the selected model in the time range.')
+        .mode(TextMode.Markdown)
+        .content(`[Predictions of **$model** in **$namespace**, this time range](${PREDICTIONS_URL}) (JSON, newest first; the daemon asks for its token as the password of Basic auth). Select one model.`)
+        .gridPos(g.next(24, 4)),
     )
     .build();
 }

@@ -1,19 +1,23 @@
 /** Executive dashboard: availability, error budget remaining, top models by burn, volume, drift. */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as Text, TextMode } from '@grafana/grafana-foundation-sdk/text';
 import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
 import { PanelBuilder as Gauge } from '@grafana/grafana-foundation-sdk/gauge';
 import { PanelBuilder as Stat } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Config } from '../../model/types.js';
 import { RULE_NAMES } from '../types.js';
 import { baseDashboard, budgetThresholds, Grid, MODEL_FILTER, query, SLO_WINDOW_RATIO } from './common.js';
+import { costPerInference, currencyUnit } from './pod-queries.js';
 
 const lastValue = (): ReduceDataOptionsBuilder => new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
 
 /** The executive dashboard. */
-export function executiveDashboard(): Dashboard {
+export function executiveDashboard(config: Pick<Config, 'models' | 'dashboards'>): Dashboard {
   const g = new Grid();
+  const cost = costPerInference(config.models);
   return baseDashboard('modelslo-executive', 'modelslo / Executive', 'SLO attainment and error budgets of every model')
     .withPanel(
       new Stat()
@@ -84,7 +88,27 @@ export function executiveDashboard(): Dashboard {
         .description('Inference requests per second through the sidecars, per model.')
         .unit('reqps')
         .withTarget(query(`sum by (namespace, model) (rate(modelslo_requests_total{${MODEL_FILTER}}[$__rate_interval]))`, '{{namespace}}/{{model}}', 'A'))
-        .gridPos(g.next(24, 8)),
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      cost === undefined
+        ? new Text()
+            .id(7)
+            .title('Cost per inference')
+            .description('Serving cost per request, from a configured price.')
+            .mode(TextMode.Markdown)
+            .content('No price configured: set `defaults.cost` or `models[].cost` (`replica_hour` or `gpu_hour`, and `currency`) in modelslo.yaml and regenerate.')
+            .gridPos(g.next(12, 8))
+        : new TimeSeries()
+            .id(7)
+            .title('Cost per inference')
+            .description(
+              `Configured price per replica-hour × ready predictor replicas (or per GPU-hour × GPUs of ready replicas), from kube-state-metrics, ÷ requests served, in ${config.dashboards.currency}.`,
+            )
+            .unit(currencyUnit(config.dashboards.currency))
+            .decimals(6)
+            .withTarget(query(cost, '{{namespace}}/{{model}}', 'A'))
+            .gridPos(g.next(12, 8)),
     )
     .build();
 }

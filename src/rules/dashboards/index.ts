@@ -1,15 +1,16 @@
 /** The three dashboards, their Grafana provisioning, and GrafanaDashboard objects (grafana-operator). */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Config } from '../../model/types.js';
 import { debugDashboard } from './debug.js';
 import { executiveDashboard } from './executive.js';
 import { oncallDashboard } from './oncall.js';
 
-/** Every dashboard, by file stem. */
-export function dashboards(): Array<{ name: string; dashboard: Dashboard }> {
+/** Every dashboard, by file stem: prices and the daemon's URL come from the config. */
+export function dashboards(config: Pick<Config, 'models' | 'dashboards'>): Array<{ name: string; dashboard: Dashboard }> {
   return [
-    { name: 'modelslo-executive', dashboard: executiveDashboard() },
+    { name: 'modelslo-executive', dashboard: executiveDashboard(config) },
     { name: 'modelslo-oncall', dashboard: oncallDashboard() },
-    { name: 'modelslo-debug', dashboard: debugDashboard() },
+    { name: 'modelslo-debug', dashboard: debugDashboard(config.dashboards) },
   ];
 }
 

@@ -5,6 +5,7 @@ import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/time
 import { BURN_WINDOWS, burnFactor } from '../../slo/burn-windows.js';
 import { RULE_NAMES } from '../types.js';
 import { baseDashboard, DATASOURCE, Grid, MODEL_FILTER, query } from './common.js';
+import { podRestarts, predictorPods, readyReplicas, revisionFirstSeen } from './pod-queries.js';
 
 const F = MODEL_FILTER;
 const burn = (window: string): string => `${RULE_NAMES.sliError(window)}{${F}} / ignoring(window) ${RULE_NAMES.errorBudget}{${F}}`;
@@ -121,6 +122,34 @@ export function oncallDashboard(): Dashboard {
         .unit('short')
         .withTarget(query(`sum by (namespace, model, decision) (increase(modelslo_canary_decisions_total{${F}}[$__range]))`, '{{decision}}', 'A', { instant: true, format: 'table' }))
         .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(11)
+        .title('Pod restarts')
+        .description('Container restarts of each predictor pod per interval (kube-state-metrics kube_pod_container_status_restarts_total, tied to the model by its KServe pod labels).')
+        .unit('short')
+        .withTarget(query(podRestarts, '{{model}} {{pod}}', 'A'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new TimeSeries()
+        .id(12)
+        .title('Current replicas')
+        .description('Ready predictor pods and all predictor pods of each model (kube-state-metrics kube_pod_status_ready).')
+        .unit('short')
+        .withTarget(query(readyReplicas, 'ready {{model}}', 'A'))
+        .withTarget(query(predictorPods, 'pods {{model}}', 'B'))
+        .gridPos(g.next(12, 8)),
+    )
+    .withPanel(
+      new Table()
+        .id(13)
+        .title('Recent deploys')
+        .description('Revisions that served in the time range and when each first did (sidecar request counters, or Knative queue-proxy for sli_source: kserve); deploys and canary decisions are also dashboard annotations.')
+        .unit('dateTimeAsIso')
+        .withTarget(query(revisionFirstSeen, '{{model}} {{revision}}', 'A', { instant: true, format: 'table' }))
+        .gridPos(g.next(24, 8)),
     )
     .build();
 }
