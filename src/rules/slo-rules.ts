@@ -30,7 +30,9 @@ function userLabels(model: Model, slo: Slo): Record<string, string> {
 export function sliRules(model: Model, slo: Slo): RecordingRule[] {
   return recordedWindows(slo.window).map((window) => ({
     record: RULE_NAMES.sliError(window),
-    expr: sliErrorExpr(model, slo, window),
+    // A PromQL template over the SLO window (a 30d subquery, say) can exceed Prometheus's sample
+    // limit; as Sloth does (its "period" SLI rule), the mean of the 5m ratio over the window stands in.
+    expr: slo.sli.kind === 'promql' && window === slo.window ? `avg_over_time(${RULE_NAMES.sliError('5m')}${sloSelector(model, slo)}[${window}])` : sliErrorExpr(model, slo, window),
     labels: { ...userLabels(model, slo), window },
   }));
 }

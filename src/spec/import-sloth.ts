@@ -57,10 +57,9 @@ function duplicateSloNames(spec: SlothSpec): Note[] {
 }
 
 const selectorOf = (q: SlothQuery | undefined): string | undefined => (q !== undefined && 'selector' in q ? q.selector : undefined);
-const templateOf = (q: SlothQuery | undefined): string => (q === undefined ? '' : 'selector' in q ? q.selector : q.template);
 
 /** The SLI: counter selectors when both queries have the plain shape, else PromQL templates. */
-function sliData(s: SlothSpec['slos'][number], query: (q: SlothQuery) => string): Record<string, unknown> {
+function sliData(s: SlothSpec['slos'][number]): Record<string, unknown> {
   const raw = s.sli.raw?.error_ratio_query;
   if (raw !== undefined) return { promql: { error_ratio: raw } };
   const { error_query: errors, total_query: total } = s.sli.events ?? {};
@@ -68,7 +67,7 @@ function sliData(s: SlothSpec['slos'][number], query: (q: SlothQuery) => string)
   const all = selectorOf(total);
   // Sloth's error_query counts failed events, so it is modelslo's `bad` selector.
   if (bad !== undefined && all !== undefined) return { ratio: { bad, total: all } };
-  return { promql: { errors: errors === undefined ? '' : query(errors), total: total === undefined ? '' : query(total) } };
+  return { promql: { errors: errors?.template ?? '', total: total?.template ?? '' } };
 }
 
 /** The modelslo model (input shape of the config schema) for one valid Sloth spec, and its notes. */
@@ -84,7 +83,7 @@ function toModelData(spec: SlothSpec, options: SlothImportOptions): { model: Rec
       notes.push([s.labels?.[key] !== undefined ? ['slos', i, 'labels', key] : ['labels', key], `label "${key}" is set by modelslo (its ${key} label); the spec's value is not kept`]);
     }
     const a = s.alerting;
-    const sli = sliData(s, (q) => templateOf(q));
+    const sli = sliData(s);
     if ('promql' in sli) notes.push([['slos', i, 'sli'], 'a PromQL template SLI: the generated promtool tests cannot synthesize series for it (its rules are checked by promtool check rules)']);
     return {
       name: s.name,
@@ -119,6 +118,9 @@ function toModelData(spec: SlothSpec, options: SlothImportOptions): { model: Rec
 /** One document's model data, or its issues. */
 function readDocument(data: unknown, where: SourceMap, options: SlothImportOptions): { model: Record<string, unknown>; notes: SpecIssue[] } | SpecIssue[] {
   if (!isRecord(data)) return [where.issue([], 'must be a Sloth prometheus/v1 spec (a mapping with version, service and slos)')];
+  if (typeof data['apiVersion'] === 'string' && data['apiVersion'].startsWith('openslo/')) {
+    return [where.issue(['apiVersion'], `is an OpenSLO document (${JSON.stringify(data["apiVersion"])}); read it with --from openslo (OpenSLO v1)`)];
+  }
   if (data['apiVersion'] !== undefined) {
     return [
       where.issue(

@@ -29,14 +29,14 @@ export function slothQuerySelector(query: string): { selector: string } | { erro
 }
 
 /** A query read: a counter selector, or else a PromQL template (checked). */
-export type SlothQuery = { selector: string } | { template: string };
+export type SlothQuery = { selector: string; template: string } | { template: string };
 
 const labelMap = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name'), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 const annotationMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
 const query = z.string({ error: 'must be a PromQL query string' }).transform((text, ctx): SlothQuery => {
   const out = slothQuerySelector(text);
-  if ('selector' in out) return out;
+  if ('selector' in out) return { selector: out.selector, template: text };
   const error = templateError(text);
   if (error !== undefined) {
     ctx.addIssue({ code: 'custom', message: error });
