@@ -84,7 +84,7 @@ function toModelData(spec: SlothSpec, options: SlothImportOptions): { model: Rec
     }
     const a = s.alerting;
     const sli = sliData(s);
-    if ('promql' in sli) notes.push([['slos', i, 'sli'], 'a PromQL template SLI: the generated promtool tests cannot synthesize series for it (its rules are checked by promtool check rules)']);
+    if ('promql' in sli) notes.push([['slos', i, 'sli'], 'a PromQL template SLI: the generated promtool tests cannot synthesize series for it (check its rules with promtool check rules)']);
     return {
       name: s.name,
       objective: s.objective,
