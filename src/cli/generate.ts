@@ -7,7 +7,8 @@ import { renderArtifacts } from '../render/files.js';
 import { GENERATED_NOTE } from '../rules/dashboards/common.js';
 import { generateArtifacts, type Formats } from '../rules/generate.js';
 import { UsageError } from './errors.js';
-import { loadConfig, type SourceFormat } from './load-config.js';
+import { formatIssue } from '../spec/positions.js';
+import { importOptions, loadConfigWithNotes, type SourceFormat } from './load-config.js';
 
 /** Directories under the output that generate owns (stale generated files there are removed). */
 const OWNED_DIRS = ['rules', 'alertmanager', 'dashboards', 'dashboards/provisioning'];
@@ -44,8 +45,10 @@ export function registerGenerate(program: Command): void {
     .option('-o, --out <dir>', 'output directory', '.')
     .option('--format <formats>', 'comma-separated: prometheus | prometheus-operator (rules), grafana | grafana-operator (dashboards)', 'prometheus,grafana')
     .option('--from <format>', 'read the config as: modelslo | sloth | openslo', 'modelslo')
+    .option('--slo-period <period>', 'SLO window of imported specs that name none (Sloth\'s --default-slo-period): 28d | 30d (Sloth default 30d, OpenSLO 28d)')
+    .option('--alert-for <duration>', 'for: delay of all imported burn alerts (0s fires at once, as Sloth\'s do); default modelslo\'s 2m/15m/1h/3h')
     .addHelpText('after', '\nWrites <out>/rules/<namespace>-<model>.rules.yaml and .rules.test.yaml, <out>/alertmanager/alertmanager.yaml,\n<out>/dashboards/*.json and dashboards/provisioning/modelslo.yaml.\nExit codes: 0 written, 1 invalid config, 2 usage or I/O error.')
-    .action(async (file: string | undefined, opts: { config: string; out: string; format: string; from: string }) => {
+    .action(async (file: string | undefined, opts: { config: string; out: string; format: string; from: string; sloPeriod?: string; alertFor?: string }) => {
       const formats: Formats = { rules: 'prometheus', dashboards: 'grafana' };
       for (const f of opts.format.split(',').map((x) => x.trim())) {
         if (f === 'prometheus' || f === 'prometheus-operator') formats.rules = f;
@@ -56,9 +59,12 @@ export function registerGenerate(program: Command): void {
         throw new UsageError(`--from must be modelslo, sloth or openslo, got "${opts.from}"`);
       }
       const configFile = file ?? opts.config;
-      const config = await loadConfig(configFile, opts.from as SourceFormat);
+      const { config, notes } = await loadConfigWithNotes(configFile, opts.from as SourceFormat, importOptions(opts));
+      for (const n of notes) process.stderr.write(`note: ${formatIssue(n)}\n`);
       const started = Date.now();
-      const files = renderArtifacts(generateArtifacts(config, formats));
+      const artifacts = generateArtifacts(config, formats);
+      for (const a of artifacts) if (a.kind === 'rules-test' && a.comment?.includes('No series could be synthesized') === true) process.stderr.write(`${a.path}: ${a.comment.split('\n')[1] ?? ''}\n`);
+      const files = renderArtifacts(artifacts);
       for (const [i, f] of files.entries()) {
         const target = join(opts.out, f.path);
         await mkdir(dirname(target), { recursive: true });

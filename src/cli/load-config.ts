@@ -1,11 +1,11 @@
 /** Reads a config (modelslo's own, or a Sloth/OpenSLO spec) and prints every issue on failure. */
 import { open } from 'node:fs/promises';
 import type { Config } from '../model/types.js';
-import { ExitError } from './errors.js';
+import { ExitError, UsageError } from './errors.js';
 import { importOpenSlo } from '../spec/import-openslo.js';
 import { importSloth } from '../spec/import-sloth.js';
 import { parseConfig, type ParseResult } from '../spec/parse.js';
-import { formatIssue } from '../spec/positions.js';
+import { formatIssue, type SpecIssue } from '../spec/positions.js';
 
 /** Formats modelslo reads a config from. */
 export type SourceFormat = 'modelslo' | 'sloth' | 'openslo';
@@ -39,17 +39,42 @@ async function readConfigText(file: string): Promise<string> {
 }
 
 /** Loads and validates a config file. Exit code 1 when invalid (or over the size limit), 2 when unreadable. */
-export async function loadConfig(file: string, format: SourceFormat = 'modelslo'): Promise<Config> {
+export async function loadConfig(file: string, format: SourceFormat = 'modelslo', options: ImportOptions = {}): Promise<Config> {
+  return (await loadConfigWithNotes(file, format, options)).config;
+}
+
+/** Options of an import from Sloth or OpenSLO (the CLI's --slo-period and --alert-for). */
+export interface ImportOptions {
+  period?: '28d' | '30d';
+  alertFor?: string;
+}
+
+/** The import flags of `generate` and `validate`, checked (usage error, exit 2, when wrong). */
+export function importOptions(opts: { sloPeriod?: string; alertFor?: string }): ImportOptions {
+  const out: ImportOptions = {};
+  if (opts.sloPeriod !== undefined) {
+    if (opts.sloPeriod !== '28d' && opts.sloPeriod !== '30d') throw new UsageError(`--slo-period must be 28d or 30d, got "${opts.sloPeriod}"`);
+    out.period = opts.sloPeriod;
+  }
+  if (opts.alertFor !== undefined) {
+    if (!/^[0-9]+(ms|s|m|h|d)$/.test(opts.alertFor)) throw new UsageError(`--alert-for must be a Prometheus duration such as 0s or 2m, got "${opts.alertFor}"`);
+    out.alertFor = opts.alertFor;
+  }
+  return out;
+}
+
+/** Loads a config and the importer's notes (what it changed or could not keep of a Sloth/OpenSLO spec). */
+export async function loadConfigWithNotes(file: string, format: SourceFormat = 'modelslo', options: ImportOptions = {}): Promise<{ config: Config; notes: SpecIssue[] }> {
   const text = await readConfigText(file);
   const parsers: Record<SourceFormat, (t: string, f: string) => ParseResult> = {
     modelslo: parseConfig,
-    sloth: importSloth,
-    openslo: importOpenSlo,
+    sloth: (t, f) => importSloth(t, f, options),
+    openslo: (t, f) => importOpenSlo(t, f, options),
   };
   const result = parsers[format](text, file);
   if (!result.ok) {
     const n = result.issues.length;
     throw new ConfigError(`${result.issues.map(formatIssue).join('\n')}\n${file}: ${n} problem${n === 1 ? '' : 's'}; nothing was generated or started`, 1);
   }
-  return result.config;
+  return { config: result.config, notes: result.notes ?? [] };
 }

@@ -31,12 +31,26 @@ export type Sli =
   | { kind: 'latency'; thresholdMs: number }
   | { kind: 'ratio'; selectors: RatioSelectors }
   /** Labelled predictions judged incorrect against ground truth (the daemon's feedback API). */
-  | { kind: 'correctness' };
+  | { kind: 'correctness' }
+  /** A PromQL template of the error ratio with `{{.window}}` placeholders (imported raw or event queries). */
+  | { kind: 'promql'; errorRatio: string };
+
+/** Labels and annotations put on one severity's burn alerts. */
+export interface AlertMeta {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
 
 /** Per-severity alert settings of one SLO. */
 export interface AlertSettings {
   page: boolean;
   ticket: boolean;
+  /** Alert name of the burn alerts (default ModelSLOErrorBudgetBurn). */
+  name?: string;
+  /** `for:` delay per long window of the burn table (`1h`, `6h`, `1d`, `3d`), overriding the table's. */
+  for?: Readonly<Record<string, string>>;
+  /** The user's labels and annotations on the page and ticket alerts. */
+  meta?: { page: AlertMeta; ticket: AlertMeta };
 }
 
 /** One service level objective of a model. */
@@ -47,6 +61,8 @@ export interface Slo {
   window: SloWindow;
   sli: Sli;
   description?: string;
+  /** Labels put on every recording rule and alert of the SLO (beside modelslo's identity labels). */
+  labels?: Record<string, string>;
   alerts: AlertSettings;
 }
 

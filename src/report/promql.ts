@@ -26,13 +26,17 @@ export function promqlOf(model: Model, fromMs: number, toMs: number): FigureQuer
     out.push({ figure: 'requests per revision', expr: `sum by (revision) (increase(${SIDECAR_METRICS.requests}{${scope}}[${range}] ${at}))` });
   }
   for (const slo of model.slos) {
+    if (slo.sli.kind === 'promql') {
+      out.push({ figure: `SLO ${slo.name}: error ratio over the incident`, expr: `${RULE_NAMES.sliError('5m')}{${scope},slo="${slo.name}"} ${at}` });
+      continue;
+    }
     const series = sliSeries(model, slo);
     if (slo.sli.kind === 'latency' && model.sliSource === 'sidecar') {
       out.push({ figure: `requests slower than ${slo.sli.thresholdMs} ms`, expr: `sum(increase(${renderSelector(series.total)}[${range}] ${at})) - sum(increase(${renderSelector(series.errors)}[${range}] ${at}))` });
     }
     out.push({ figure: `SLO ${slo.name}: error ratio over the incident`, expr: errorRatioExpr(series, range).replaceAll(`[${range}]`, `[${range}] ${at}`) });
     out.push({ figure: `SLO ${slo.name}: error budget remaining after the incident`, expr: `${RULE_NAMES.budgetRemaining}{${scope},slo="${slo.name}"} ${at}` });
-    out.push({ figure: `SLO ${slo.name}: burn alerts in the range`, expr: `ALERTS{alertname="${RULE_NAMES.burnAlert}",${scope},slo="${slo.name}",alertstate="firing"}` });
+    out.push({ figure: `SLO ${slo.name}: burn alerts in the range`, expr: `ALERTS{alertname="${slo.alerts.name ?? RULE_NAMES.burnAlert}",${scope},slo="${slo.name}",alertstate="firing"}` });
   }
   return out;
 }

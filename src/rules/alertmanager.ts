@@ -109,6 +109,12 @@ function receivers(cfg: Config): Receiver[] {
   return out;
 }
 
+/** Alert names the journal records: modelslo's, then the burn alerts' own names of imported SLOs. */
+function journalAlerts(cfg: Config): string[] {
+  const custom = cfg.models.flatMap((m) => m.slos.flatMap((s) => (s.alerts.name !== undefined ? [s.alerts.name] : [])));
+  return [...new Set<string>([...MODELSLO_ALERTS, ...custom])];
+}
+
 /** The whole Alertmanager config object. */
 export function alertmanagerConfig(cfg: Config): Record<string, unknown> {
   const global: Record<string, unknown> = { resolve_timeout: '5m' };
@@ -129,7 +135,7 @@ export function alertmanagerConfig(cfg: Config): Record<string, unknown> {
       // The journal first, with continue; then the models; then the root's own receiver again:
       // once the journal route matched, an alert no model route takes would otherwise reach only it.
       routes: [
-        { receiver: JOURNAL_RECEIVER, matchers: [`alertname=~"${MODELSLO_ALERTS.join('|')}"`], continue: true },
+        { receiver: JOURNAL_RECEIVER, matchers: [`alertname=~"${journalAlerts(cfg).join('|')}"`], continue: true },
         ...cfg.models.map((m) => modelRoute(m, oncall)),
         { receiver: oncall },
       ],

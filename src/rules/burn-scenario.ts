@@ -147,7 +147,7 @@ function simulate(slo: Slo, sli: SliSeries, inputs: readonly InputSeries[]): Fir
       }
       const since = activeAt.get(row) ?? t;
       activeAt.set(row, since);
-      if (t - since >= durationSeconds(row.for) * 1000) now.push(row);
+      if (t - since >= durationSeconds(slo.alerts.for?.[row.long] ?? row.for) * 1000) now.push(row);
     }
     firing.push(now);
   }

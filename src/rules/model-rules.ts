@@ -23,12 +23,14 @@ export function absentRule(model: Model, alerting: Alerting): AlertingRule {
   };
 }
 
+/** Whether the model alerts at all: a spec that disables every burn alert has no absent-data alert either. */
+export function hasAlerts(model: Model): boolean {
+  return model.slos.some((s) => s.alerts.page || s.alerts.ticket);
+}
+
 /** The rule file of a model. */
 export function modelRuleFile(model: Model, alerting: Alerting): RuleFile {
-  return {
-    groups: [
-      ...model.slos.map((slo) => sloRuleGroup(model, slo)),
-      { name: `modelslo-${model.namespace}-${model.name}-absent`, rules: [absentRule(model, alerting)] },
-    ],
-  };
+  const groups = model.slos.map((slo) => sloRuleGroup(model, slo));
+  if (hasAlerts(model)) groups.push({ name: `modelslo-${model.namespace}-${model.name}-absent`, rules: [absentRule(model, alerting)] });
+  return { groups };
 }

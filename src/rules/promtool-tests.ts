@@ -6,7 +6,7 @@
 import type { Alerting, Model, Slo } from '../model/types.js';
 import { durationSeconds } from '../slo/burn-windows.js';
 import { burnPhases, scenarioCounters, seriesCounts, simulateBurnAlerts, STEP_MINUTES, type FiringAlert, type Phase } from './burn-scenario.js';
-import { absentRule } from './model-rules.js';
+import { absentRule, hasAlerts } from './model-rules.js';
 import { sliSeries } from './sli-queries.js';
 import { burnAlertRules, sloLabels } from './slo-rules.js';
 import { syntheticSeries, type SeriesId } from './synthetic-series.js';
@@ -70,6 +70,8 @@ function expectedAlert(rule: AlertingRule, extra: Record<string, string>): Recor
  * on one metric): their alerts are simulated over the same inputs and expected too.
  */
 function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
+  // A PromQL template has no counter selectors to synthesize series for.
+  if (slo.sli.kind === 'promql' || model.slos.some((s) => s.sli.kind === 'promql')) return undefined;
   const series = sliSeries(model, slo);
   const synthetic = syntheticSeries(series);
   if (synthetic === undefined) return undefined;
@@ -101,12 +103,13 @@ function sloTest(model: Model, slo: Slo): Record<string, unknown> | undefined {
   const rulesOf = new Map(model.slos.map((s) => [s, burnAlertRules(model, s)]));
   const alertTests = checks.map(([, minute]) => {
     const step = stableStep(firingAt, Math.round(minute / STEP_MINUTES));
-    const exp = firingAt(step).map(({ slo: s, row }) => {
-      const rule = (rulesOf.get(s) ?? []).find((r) => r.labels.severity === row.severity && r.labels.short_window === row.short);
+    const name = slo.alerts.name ?? RULE_NAMES.burnAlert;
+    const exp = firingAt(step).filter((f) => (f.slo.alerts.name ?? RULE_NAMES.burnAlert) === name).map(({ slo: s, row }) => {
+      const rule = (rulesOf.get(s) ?? []).find((r) => r.labels.short_window === row.short);
       if (rule === undefined) throw new Error(`no rule for ${row.long}/${row.short}`);
       return expectedAlert(rule, { ...sloLabels(model, s), window: row.long });
     });
-    return { eval_time: `${step * STEP_MINUTES}m`, alertname: RULE_NAMES.burnAlert, exp_alerts: exp };
+    return { eval_time: `${step * STEP_MINUTES}m`, alertname: name, exp_alerts: exp };
   });
   return {
     name: `${slo.name}: ${phases.map((p) => `${p.name} ${p.minutes}m at ${p.errorRatio}`).join(', ')}`,
@@ -147,6 +150,6 @@ export function promtoolTestFile(model: Model, alerting: Alerting, ruleFileName:
     if (t === undefined) untested.push(slo.name);
     else tests.push(t);
   }
-  tests.push(absentTest(model, alerting));
+  if (hasAlerts(model)) tests.push(absentTest(model, alerting));
   return { file: { rule_files: [ruleFileName], evaluation_interval: `${STEP_MINUTES}m`, tests }, untested };
 }

@@ -4,6 +4,7 @@
  */
 import type { Model, Slo } from '../model/types.js';
 import { parseSelector, renderSelector, type LabelMatcher, type VectorSelector } from '../spec/promql.js';
+import { renderTemplate } from '../spec/promql-template.js';
 
 /** Metric names of the sidecar (DESIGN.md; the sidecar exports exactly these). */
 export const SIDECAR_METRICS = {
@@ -40,9 +41,10 @@ export function leSeconds(ms: number): string {
   return String(ms / 1000);
 }
 
-/** The counter selectors behind an SLO's SLI. */
+/** The counter selectors behind an SLO's SLI; a promql SLI has none (see sliErrorExpr). */
 export function sliSeries(model: Model, slo: Slo): SliSeries {
   const sli = slo.sli;
+  if (sli.kind === 'promql') throw new Error(`SLO ${slo.name} has a PromQL template SLI, not counter selectors`);
   if (sli.kind === 'ratio') {
     const sel = (text: string): VectorSelector => {
       const parsed = parseSelector(text);
@@ -103,4 +105,13 @@ export function errorRatioExpr(series: SliSeries, window: string): string {
   const rate = (sel: VectorSelector): string => `sum(rate(${renderSelector(sel)}[${window}]))`;
   const total = rate(series.total);
   return series.goodCounts ? `(${total} - (${rate(series.errors)} or vector(0))) / ${total}` : `(${rate(series.errors)} or vector(0)) / ${total}`;
+}
+
+/**
+ * An SLO's error ratio over `window`: the template rendered (bracketed, as Sloth brackets a raw
+ * query) for a promql SLI, else errorRatioExpr of its counter selectors.
+ */
+export function sliErrorExpr(model: Model, slo: Slo, window: string): string {
+  if (slo.sli.kind === 'promql') return `(${renderTemplate(slo.sli.errorRatio, window).trim()})`;
+  return errorRatioExpr(sliSeries(model, slo), window);
 }

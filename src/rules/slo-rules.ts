@@ -7,7 +7,7 @@ import type { Model, Slo } from '../model/types.js';
 import { alertThreshold, errorBudget, objectiveRatio } from '../slo/budget.js';
 import { BURN_WINDOWS, burnFactor, recordedWindows } from '../slo/burn-windows.js';
 import { AUDIENCE_LABEL } from './alertmanager.js';
-import { errorRatioExpr, sliSeries } from './sli-queries.js';
+import { sliErrorExpr } from './sli-queries.js';
 import { RULE_NAMES, type AlertingRule, type RecordingRule, type RuleGroup } from './types.js';
 
 /** Labels that identify an SLO's series. */
@@ -21,19 +21,25 @@ export function sloSelector(model: Model, slo: Slo): string {
   return `{namespace=${JSON.stringify(l.namespace)},model=${JSON.stringify(l.model)},slo=${JSON.stringify(l.slo)}}`;
 }
 
+/** The SLO's own labels (the user's), under modelslo's identity labels, which always win. */
+function userLabels(model: Model, slo: Slo): Record<string, string> {
+  return { ...slo.labels, ...sloLabels(model, slo) };
+}
+
 /** Stage 1: the error ratio of the SLI over every alerting window and the SLO window. */
 export function sliRules(model: Model, slo: Slo): RecordingRule[] {
-  const series = sliSeries(model, slo);
   return recordedWindows(slo.window).map((window) => ({
     record: RULE_NAMES.sliError(window),
-    expr: errorRatioExpr(series, window),
-    labels: { ...sloLabels(model, slo), window },
+    // A PromQL template over the SLO window (a 30d subquery, say) can exceed Prometheus's sample
+    // limit; as Sloth does (its "period" SLI rule), the mean of the 5m ratio over the window stands in.
+    expr: slo.sli.kind === 'promql' && window === slo.window ? `avg_over_time(${RULE_NAMES.sliError('5m')}${sloSelector(model, slo)}[${window}])` : sliErrorExpr(model, slo, window),
+    labels: { ...userLabels(model, slo), window },
   }));
 }
 
 /** Stage 2: objective, error budget, burn rates and budget remaining. */
 export function metadataRules(model: Model, slo: Slo): RecordingRule[] {
-  const labels = sloLabels(model, slo);
+  const labels = userLabels(model, slo);
   const sel = sloSelector(model, slo);
   const budget = `${RULE_NAMES.errorBudget}${sel}`;
   return [
@@ -52,6 +58,7 @@ function describeSli(model: Model, slo: Slo): string {
     case 'latency':
       return `requests slower than ${slo.sli.thresholdMs} ms`;
     case 'ratio':
+    case 'promql':
       return `events failing the ${slo.name} SLI`;
     case 'correctness':
       return 'labelled predictions that were incorrect';
@@ -71,14 +78,15 @@ export function burnAlertRules(model: Model, slo: Slo): AlertingRule[] {
     const factor = burnFactor(row, slo.window);
     const threshold = `(${factor} * ${budget})`;
     const percent = Number((alertThreshold(factor, budget) * 100).toPrecision(6));
+    const meta = slo.alerts.meta?.[row.severity];
     return {
-      alert: RULE_NAMES.burnAlert,
+      alert: slo.alerts.name ?? RULE_NAMES.burnAlert,
       expr:
         `${RULE_NAMES.sliError(row.long)}${sel} > ${threshold}\n` +
         `and ignoring(window)\n` +
         `${RULE_NAMES.sliError(row.short)}${sel} > ${threshold}`,
-      for: row.for,
-      labels: { severity: row.severity, ...sloLabels(model, slo), short_window: row.short, ...audience(slo) },
+      for: slo.alerts.for?.[row.long] ?? row.for,
+      labels: { ...alertLabels(model, slo, row.severity, row.short, meta?.labels ?? {}), ...audience(slo) },
       annotations: {
         summary: `${model.namespace}/${model.name}: ${slo.name} SLO burning its error budget ${factor}x too fast`,
         description:
@@ -87,9 +95,21 @@ export function burnAlertRules(model: Model, slo: Slo): AlertingRule[] {
           `${slo.window} error budget is gone in ${row.long}.`,
         runbook_url: model.runbookUrl.replaceAll('{slo}', slo.name),
         dashboard: model.dashboardUrl.replaceAll('{slo}', slo.name),
+        ...meta?.annotations,
       },
     };
   });
+}
+
+/**
+ * A burn alert's labels: the SLO's and the alert's own labels (a user's `severity` kept, as Sloth
+ * keeps it), under modelslo's identity labels. When the user's severity replaces page or ticket,
+ * the audience label keeps the routing: page → on-call, ticket → owners (alertmanager.ts).
+ */
+function alertLabels(model: Model, slo: Slo, severity: 'page' | 'ticket', short: string, own: Record<string, string>): Record<string, string> {
+  const labels: Record<string, string> = { severity, ...slo.labels, ...own, ...sloLabels(model, slo), short_window: short };
+  if (labels.severity !== severity && labels[AUDIENCE_LABEL] === undefined) labels[AUDIENCE_LABEL] = severity === 'page' ? 'oncall' : 'owners';
+  return labels;
 }
 
 /** The whole group of one SLO: at most 8 SLI + 5 metadata + 4 alert rules = 17. */

@@ -42,7 +42,10 @@ class Importer {
   private readonly sliResults = new Map<string, RatioOut | null>();
   private readonly models = new Map<string, ModelDraft>();
 
-  constructor(private readonly docs: Doc[]) {}
+  constructor(
+    private readonly docs: Doc[],
+    private readonly options: OpenSloImportOptions,
+  ) {}
 
   run(): ModelDraft[] {
     for (const doc of this.docs) this.index(doc);
@@ -112,13 +115,15 @@ class Importer {
     }
     model.sloLines.set(slo.metadata.name, doc.where.issue(['metadata', 'name'], '').line);
     const objective = slo.spec.objectives[0];
-    const window = slo.spec.timeWindow?.[0];
+    const window = slo.spec.timeWindow?.[0] ?? this.options.period;
+    const forAll = this.options.alertFor;
     model.slos.push({
       name: slo.metadata.name,
       objective,
       ...(window !== undefined ? { window } : {}),
       ...(slo.spec.description !== undefined && slo.spec.description !== '' ? { description: slo.spec.description } : {}),
       sli: { ratio: { ...(ratio.good !== undefined ? { good: ratio.good } : { bad: ratio.bad }), total: ratio.total } },
+      ...(forAll !== undefined ? { alerts: { for: { '1h': forAll, '6h': forAll, '1d': forAll, '3d': forAll } } } : {}),
     });
   }
 
@@ -179,8 +184,14 @@ class Importer {
   }
 }
 
+/** Options of an import: the window of SLOs without a timeWindow, and a `for:` of all burn alerts. */
+export interface OpenSloImportOptions {
+  period?: '28d' | '30d';
+  alertFor?: string;
+}
+
 /** Imports OpenSLO v1 documents read from `file` as a modelslo config. */
-export function importOpenSlo(text: string, file: string): ParseResult {
+export function importOpenSlo(text: string, file: string, options: OpenSloImportOptions = {}): ParseResult {
   const { docs: documents, lines, issues: yamlIssues } = loadYamlDocuments(text, file);
   if (yamlIssues.length > 0) return { ok: false, issues: yamlIssues };
   const docs: Doc[] = [];
@@ -201,7 +212,7 @@ export function importOpenSlo(text: string, file: string): ParseResult {
   if (first === undefined) {
     return { ok: false, issues: issues.length > 0 ? issues : [{ file, line: 1, column: 1, path: '(root)', message: 'has no OpenSLO documents' }] };
   }
-  const importer = new Importer(docs);
+  const importer = new Importer(docs, options);
   const models = importer.run();
   issues.push(...importer.issues);
   if (issues.length > 0) return { ok: false, issues: sortIssues(issues) };

@@ -4,16 +4,20 @@
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import { TESTS_BY_KIND } from '../drift/choose.js';
-import type { Config, CorrectnessSettings, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
+import type { AlertMeta, AlertSettings, Config, CorrectnessSettings, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
 import { canarySettings, checkCanary } from './canary-schema.js';
 import { checkCurrencies, dashboardCurrency, servingCost } from './cost.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
+import { eventsRatioTemplate, templateError } from './promql-template.js';
 import { documentData, loadYamlDocument, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
-import { configSchema, DEFAULT_LATENCY_BUCKETS_MS, KNATIVE_LATENCY_BUCKETS_MS, type ConfigFile, type ModelFile } from './schema.js';
+import { configSchema, DEFAULT_LATENCY_BUCKETS_MS, KNATIVE_LATENCY_BUCKETS_MS, type ConfigFile, type ModelFile, type SloFile } from './schema.js';
 
-/** The outcome of parsing a config: a model, or every issue found. */
-export type ParseResult = { ok: true; config: Config } | { ok: false; issues: SpecIssue[] };
+/**
+ * The outcome of parsing a config: a model, or every issue found. An importer adds notes: what it
+ * had to change or could not keep of the foreign spec, each placed at its field.
+ */
+export type ParseResult = { ok: true; config: Config; notes?: SpecIssue[] } | { ok: false; issues: SpecIssue[] };
 
 /** Parses and validates config text read from `file`. */
 export function parseConfig(text: string, file: string): ParseResult {
@@ -99,8 +103,8 @@ function crossCheck(cfg: ConfigFile): Problem[] {
       if (prior !== undefined) out.push([here('name'), `duplicate SLO "${slo.name}" (also slos[${prior}])`]);
       else names.set(slo.name, si);
       const { latency, ratio } = slo.sli;
-      if (model.sli_source === 'custom' && ratio === undefined && !('correctness' in slo.sli)) {
-        out.push([here('sli'), 'sli_source: custom needs a ratio SLI (good or bad, and total selectors) or a correctness SLI']);
+      if (model.sli_source === 'custom' && ratio === undefined && !('correctness' in slo.sli) && slo.sli.promql === undefined) {
+        out.push([here('sli'), 'sli_source: custom needs a ratio SLI (good or bad, and total selectors), a promql SLI or a correctness SLI']);
       }
       if (latency !== undefined && !buckets.includes(latency.threshold_ms)) {
         out.push([
@@ -108,6 +112,14 @@ function crossCheck(cfg: ConfigFile): Problem[] {
           `must be one of the latency histogram's bucket bounds (${buckets.join(', ')} ms), got ${latency.threshold_ms}` +
             (model.sli_source === 'kserve' ? '' : '; add it to latency_buckets_ms'),
         ]);
+      }
+      const promql = slo.sli.promql;
+      if (promql !== undefined) {
+        for (const field of ['error_ratio', 'errors', 'total'] as const) {
+          const text = promql[field];
+          const error = text === undefined ? undefined : templateError(text);
+          if (error !== undefined) out.push([here('sli', 'promql', field), error]);
+        }
       }
       if (ratio !== undefined) {
         for (const field of ['good', 'bad', 'total'] as const) {
@@ -167,6 +179,27 @@ function correctnessSettings(m: ModelFile): CorrectnessSettings {
   };
 }
 
+/** A promql SLI's error-ratio template: as given, or errors over total. */
+function promqlRatio(p: NonNullable<SloFile['sli']['promql']>): string {
+  return p.error_ratio ?? eventsRatioTemplate(p.errors ?? '', p.total ?? '');
+}
+
+/** The alerts section in the core's shape: the common labels and annotations merged under each severity's. */
+function alertSettings(a: SloFile['alerts']): AlertSettings {
+  const meta = (labels?: Record<string, string>, annotations?: Record<string, string>): AlertMeta => ({
+    labels: { ...a.labels, ...labels },
+    annotations: { ...a.annotations, ...annotations },
+  });
+  const custom = [a.labels, a.annotations, a.page_labels, a.page_annotations, a.ticket_labels, a.ticket_annotations].some((x) => x !== undefined);
+  return {
+    page: a.page,
+    ticket: a.ticket,
+    ...(a.name !== undefined ? { name: a.name } : {}),
+    ...(a.for !== undefined ? { for: a.for } : {}),
+    ...(custom ? { meta: { page: meta(a.page_labels, a.page_annotations), ticket: meta(a.ticket_labels, a.ticket_annotations) } } : {}),
+  };
+}
+
 function fillUrl(template: string, model: ModelFile): string {
   return template.replaceAll('{namespace}', model.namespace).replaceAll('{model}', model.name);
 }
@@ -192,14 +225,17 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
             ? { kind: 'ratio', selectors: { ...s.sli.ratio } }
             : 'correctness' in s.sli
               ? { kind: 'correctness' }
-              : { kind: 'availability' };
+              : s.sli.promql !== undefined
+                ? { kind: 'promql', errorRatio: promqlRatio(s.sli.promql) }
+                : { kind: 'availability' };
       return {
         name: s.name,
         objective: s.objective,
         window: s.window,
         sli,
         ...(s.description !== undefined ? { description: s.description } : {}),
-        alerts: s.alerts,
+        ...(s.labels !== undefined ? { labels: s.labels } : {}),
+        alerts: alertSettings(s.alerts),
       };
     }),
     ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),

@@ -46,16 +46,40 @@ const ratioSli = z
     message: 'needs exactly one of good or bad, beside total',
   });
 
+// PromQL templates with {{.window}} (Sloth's raw and event queries): an error ratio, or errors and total.
+const promqlSli = z
+  .strictObject({ error_ratio: z.string().min(1).optional(), errors: z.string().min(1).optional(), total: z.string().min(1).optional() })
+  .refine((p) => (p.error_ratio !== undefined) !== (p.errors !== undefined && p.total !== undefined) && (p.errors === undefined) === (p.total === undefined), {
+    message: 'needs either error_ratio, or errors and total (PromQL with {{.window}})',
+  });
+
 const sli = z
   .strictObject({
     availability: z.strictObject({}).nullish(),
     latency: z.strictObject({ threshold_ms: z.number().positive('must be a positive number of milliseconds') }).optional(),
     ratio: ratioSli.optional(),
     correctness: z.strictObject({}).nullish(),
+    promql: promqlSli.optional(),
   })
-  .refine((s) => ['availability', 'latency', 'ratio', 'correctness'].filter((k) => k in s).length === 1, {
-    message: 'must have exactly one of availability, latency, ratio or correctness',
+  .refine((s) => ['availability', 'latency', 'ratio', 'correctness', 'promql'].filter((k) => k in s).length === 1, {
+    message: 'must have exactly one of availability, latency, ratio, correctness or promql',
   });
+
+const labelMap = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name'), z.string());
+
+// Burn alerts: which fire, their name, `for:` per long window, and the user's labels and annotations.
+const sloAlerts = z.strictObject({
+  page: z.boolean().default(true),
+  ticket: z.boolean().default(true),
+  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus alert name').optional(),
+  for: z.partialRecord(z.enum(['1h', '6h', '1d', '3d'], { error: 'must be a long window of the burn table: 1h, 6h, 1d or 3d' }), duration).optional(),
+  labels: labelMap.optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  page_labels: labelMap.optional(),
+  page_annotations: z.record(z.string(), z.string()).optional(),
+  ticket_labels: labelMap.optional(),
+  ticket_annotations: z.record(z.string(), z.string()).optional(),
+});
 
 const slo = z.strictObject({
   name: sloName,
@@ -64,10 +88,9 @@ const slo = z.strictObject({
     .refine((v) => v > 0 && v < 100, { error: (iss) => `must be between 0 and 100 (exclusive), got ${String(iss.input)}` }),
   window: z.enum(['28d', '30d'], { error: 'must be 28d or 30d' }).default('28d'),
   description: z.string().optional(),
+  labels: labelMap.optional(),
   sli,
-  alerts: z
-    .strictObject({ page: z.boolean().default(true), ticket: z.boolean().default(true) })
-    .default({ page: true, ticket: true }),
+  alerts: sloAlerts.default({ page: true, ticket: true }),
 });
 
 const redaction = z.strictObject({
