@@ -82,8 +82,12 @@ async function child(role: string): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'modelslo-bench-'));
     const opts = resolveOptions({ upstream, daemon: process.env.MODELSLO_BENCH_DAEMON ?? '', listen: { host: '127.0.0.1', port: 0 }, namespace: 'bench', token: 't' }, undefined, {});
     opts.capture.spoolDir = dir;
-    port = (await startSidecar(opts)).port;
+    const sidecar = await startSidecar(opts);
+    port = sidecar.port;
+    // Stopped gracefully on SIGTERM (so `node --cpu-prof` writes the profiles of both threads).
+    process.once('SIGTERM', () => void sidecar.close(2_000).then(() => process.exit(0)));
   }
+  if (role !== 's') process.once('SIGTERM', () => process.exit(0));
   process.stdout.write(`READY ${port}\n`);
 }
 

@@ -43,17 +43,21 @@ export function pack(xs: readonly RawExchange[]): PackedBatch {
   return { exchanges, bytes: buf.buffer };
 }
 
+/** One exchange of a packed batch whose bodies start at byte `at`, as views of the batch buffer (no copy). */
+export function unpackOne(bytes: ArrayBuffer, at: number, m: ExchangeMeta): RawExchange {
+  const { requestBytes, responseBytes, ...meta } = m;
+  const request = Buffer.from(bytes, at, requestBytes);
+  const response = Buffer.from(bytes, at + requestBytes, responseBytes);
+  return { ...meta, requestChunks: requestBytes === 0 ? [] : [request], responseChunks: responseBytes === 0 ? [] : [response] };
+}
+
 /** The exchanges of a packed batch, their bodies as views of the batch buffer (no copy). */
 export function unpack(batch: PackedBatch): RawExchange[] {
   const out: RawExchange[] = [];
   let at = 0;
   for (const m of batch.exchanges) {
-    const { requestBytes, responseBytes, ...meta } = m;
-    const request = Buffer.from(batch.bytes, at, requestBytes);
-    at += requestBytes;
-    const response = Buffer.from(batch.bytes, at, responseBytes);
-    at += responseBytes;
-    out.push({ ...meta, requestChunks: requestBytes === 0 ? [] : [request], responseChunks: responseBytes === 0 ? [] : [response] });
+    out.push(unpackOne(batch.bytes, at, m));
+    at += m.requestBytes + m.responseBytes;
   }
   return out;
 }
