@@ -12,7 +12,52 @@ interface Observer {
   observe(v: number): void;
 }
 
-/** Request metrics plus capture health; `observe` is the request path's only call. */
+const PROTOCOLS: readonly Protocol[] = ['v1', 'v2', 'other'];
+
+/**
+ * One model's request metrics with their label children bound: a histogram child per protocol made
+ * at once, a counter child per (protocol, code) made at its first use and kept in an array by code.
+ * Per request: two array reads, one observe, one inc; no strings built, no labels hashed.
+ */
+export class ModelMetrics {
+  private readonly durations: Record<Protocol, Observer>;
+  private readonly codes: Record<Protocol, Array<Child | undefined>> = { v1: [], v2: [], other: [] };
+  private readonly others = new Map<string, Child>();
+
+  constructor(
+    duration: (protocol: Protocol) => Observer,
+    private readonly requests: (protocol: Protocol, code: number) => Child,
+    private readonly other: (protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number) => Child,
+  ) {
+    const [v1, v2, rest] = PROTOCOLS.map(duration) as [Observer, Observer, Observer];
+    this.durations = { v1, v2, other: rest };
+  }
+
+  /** Counts one finished inference request. */
+  observe(protocol: Protocol, code: number, seconds: number): void {
+    this.durations[protocol].observe(seconds);
+    const byCode = this.codes[protocol];
+    let c = byCode[code];
+    if (c === undefined) {
+      c = this.requests(protocol, code);
+      byCode[code] = c;
+    }
+    c.inc();
+  }
+
+  /** Counts one finished request that is not an inference (outside the SLIs). */
+  observeOther(protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number): void {
+    const key = `${protocol} ${route} ${code}`;
+    let c = this.others.get(key);
+    if (c === undefined) {
+      c = this.other(protocol, route, code);
+      this.others.set(key, c);
+    }
+    c.inc();
+  }
+}
+
+/** Request metrics plus capture health; `forModel(m).observe` is the request path's only call. */
 export class SidecarMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
@@ -21,9 +66,8 @@ export class SidecarMetrics {
   private readonly events: Counter<'outcome'>;
   private readonly payloadBytes: Counter<'direction'>;
   private readonly truncated: Counter<'direction'>;
-  /** Label children cached by key: prom-client hashes labels on every call otherwise. */
-  private readonly counters = new Map<string, Child>();
-  private readonly histograms = new Map<string, Observer>();
+  /** Label children bound per model: prom-client hashes the labels on every call otherwise. */
+  private readonly bound = new Map<string, ModelMetrics>();
 
   constructor(
     private readonly namespace: string,
@@ -84,33 +128,18 @@ export class SidecarMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelslo_sidecar_' });
   }
 
-  /** Counts one finished request. */
-  observe(model: string, protocol: Protocol, code: number, seconds: number): void {
-    const hkey = `${model}\u0000${protocol}`;
-    let h = this.histograms.get(hkey);
-    if (h === undefined) {
-      h = this.duration.labels(model, this.namespace, this.revision, protocol);
-      this.histograms.set(hkey, h);
+  /** The request metrics of one model, label children bound once (the request path's only metrics calls). */
+  forModel(model: string): ModelMetrics {
+    let m = this.bound.get(model);
+    if (m === undefined) {
+      m = new ModelMetrics(
+        (protocol) => this.duration.labels(model, this.namespace, this.revision, protocol),
+        (protocol, code) => this.requests.labels(model, this.namespace, this.revision, protocol, String(code)),
+        (protocol, route, code) => this.others.labels(model, this.namespace, this.revision, protocol, route, String(code)),
+      );
+      this.bound.set(model, m);
     }
-    h.observe(seconds);
-    const ckey = `${hkey}\u0000${code}`;
-    let c = this.counters.get(ckey);
-    if (c === undefined) {
-      c = this.requests.labels(model, this.namespace, this.revision, protocol, String(code));
-      this.counters.set(ckey, c);
-    }
-    c.inc();
-  }
-
-  /** Counts one finished request that is not an inference (outside the SLIs). */
-  observeOther(model: string, protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number): void {
-    const key = `${model}\u0000${protocol}\u0000${route}\u0000${code}`;
-    let c = this.counters.get(key);
-    if (c === undefined) {
-      c = this.others.labels(model, this.namespace, this.revision, protocol, route, String(code));
-      this.counters.set(key, c);
-    }
-    c.inc();
+    return m;
   }
 
   /** Counts captured bodies of one direction: their captured bytes, and how many were cut at the limit. */

@@ -6,6 +6,7 @@
  * connection included); past `sidecar.upstream_queue` requests waiting for a connection, 503 at once.
  */
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
@@ -73,6 +74,41 @@ class Tap {
   }
 }
 
+/**
+ * The request's deadline, given to undici as its abort signal. undici takes an EventEmitter-like
+ * signal (`on`/`once`/`removeListener`, lib/api/abort-signal.js), so one small object and one timer
+ * per request stand in for an AbortController and its EventTarget.
+ */
+class Deadline {
+  aborted = false;
+  private listeners: Array<() => void> = [];
+  private readonly timer: NodeJS.Timeout;
+  constructor(ms: number) {
+    this.timer = setTimeout(fire, ms, this);
+  }
+  on(_event: 'abort', fn: () => void): this {
+    this.listeners.push(fn);
+    return this;
+  }
+  once(event: 'abort', fn: () => void): this {
+    return this.on(event, fn);
+  }
+  removeListener(_event: 'abort', fn: () => void): this {
+    const i = this.listeners.indexOf(fn);
+    if (i >= 0) this.listeners.splice(i, 1);
+    return this;
+  }
+  fire(): void {
+    this.aborted = true;
+    for (const fn of this.listeners.splice(0)) fn();
+  }
+  clear(): void {
+    clearTimeout(this.timer);
+    this.listeners.length = 0;
+  }
+}
+const fire = (d: Deadline): void => d.fire();
+
 function sampled(capture: ModelCapture): boolean {
   return capture.sampleRate >= 1 || (capture.sampleRate > 0 && Math.random() < capture.sampleRate);
 }
@@ -89,9 +125,10 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const path = req.url ?? '/';
   const route = classify(path);
   const model = route.model ?? opts.defaultModel;
+  const bound = deps.metrics.forModel(model);
   const count = (code: number, seconds: number): void => {
-    if (route.kind === 'inference') deps.metrics.observe(model, route.protocol, code, seconds);
-    else deps.metrics.observeOther(model, route.protocol, route.kind, code);
+    if (route.kind === 'inference') bound.observe(route.protocol, code, seconds);
+    else bound.observeOther(route.protocol, route.kind, code);
   };
   // Only origin-form targets ("/path") go to the predictor: `OPTIONS *` is the sidecar's to answer
   // (RFC 9110 §9.3.7), and absolute or authority forms are not a reverse proxy's business.
@@ -113,13 +150,14 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const id = header(req.headers['ce-id']) ?? header(req.headers['x-request-id']) ?? randomUUID();
 
   const outgoing = endToEnd(req.headers);
-  const span = deps.tracer?.start(`${req.method ?? 'GET'} ${route.protocol}`, req.headers, outgoing, {
+  // Sampling is decided first: an unsampled request builds no span and no attributes.
+  const span = deps.tracer?.start(`${req.method ?? 'GET'} ${route.protocol}`, req.headers, outgoing, () => ({
     'modelslo.model': model,
     'modelslo.namespace': opts.namespace,
     'modelslo.request_id': id,
     'http.request.method': req.method ?? 'GET',
     'url.path': path.split('?')[0] ?? path,
-  });
+  }));
 
   const reqTap = capture ? new Tap(opts.capture.bodyLimitBytes) : undefined;
   const resTap = capture ? new Tap(opts.capture.bodyLimitBytes) : undefined;
@@ -130,12 +168,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     req.pause();
   }
 
-  const abort = new AbortController();
-  let timedOut = false;
-  const deadline = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, opts.upstreamTimeoutMs);
+  const deadline = new Deadline(opts.upstreamTimeoutMs);
   deps.inflight.n += 1;
   let status = 0;
   let responseType: string | undefined;
@@ -143,7 +176,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const finish = (code: number): void => {
     if (done) return;
     done = true;
-    clearTimeout(deadline);
+    deadline.clear();
     deps.inflight.n -= 1;
     const ms = performance.now() - t0;
     count(code, ms / 1000);
@@ -168,11 +201,11 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   };
   res.on('finish', () => finish(status));
   // The client went away before the response was complete: 499 (nginx's "client closed request").
-  res.on('close', () => finish(res.writableFinished ? status : timedOut ? 504 : 499));
+  res.on('close', () => finish(res.writableFinished ? status : deadline.aborted ? 504 : 499));
 
   const fail = (err: unknown): void => {
     const code = (err as { code?: string }).code ?? '';
-    const timeout = timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    const timeout = deadline.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     status = timeout ? 504 : 502;
     if (res.headersSent) {
       // Mid-body failure or the deadline passed while the body was streaming: the client sees a cut
@@ -186,11 +219,11 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     responseType = 'application/json';
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
-    deps.log.warn({ err: timedOut ? undefined : err, id, path, status }, 'predictor request failed');
+    deps.log.warn({ err: deadline.aborted ? undefined : err, id, path, status }, 'predictor request failed');
   };
 
   deps.pool
-    .request({ path, method: (req.method ?? 'GET'), headers: outgoing, body: hasBody ? req : null, signal: abort.signal })
+    .request({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null, signal: deadline as unknown as EventEmitter })
     .then((up) => {
       status = up.statusCode;
       responseType = header(up.headers['content-type']);
