@@ -28,10 +28,13 @@ export function pack(xs: readonly RawExchange[]): PackedBatch {
   const exchanges: ExchangeMeta[] = [];
   let total = 0;
   for (const x of xs) {
-    const { requestChunks, responseChunks, ...meta } = x;
-    const requestBytes = sum(requestChunks);
-    const responseBytes = sum(responseChunks);
-    exchanges.push({ ...meta, requestBytes, responseBytes });
+    const requestBytes = sum(x.requestChunks);
+    const responseBytes = sum(x.responseChunks);
+    // Spelled out (no rest/spread): one object of a fixed shape per exchange.
+    exchanges.push({
+      id: x.id, start: x.start, model: x.model, protocol: x.protocol, path: x.path, status: x.status, latencyMs: x.latencyMs,
+      requestType: x.requestType, responseType: x.responseType, requestTruncated: x.requestTruncated, responseTruncated: x.responseTruncated, requestBytes, responseBytes,
+    });
     total += requestBytes + responseBytes;
   }
   const buf = Buffer.allocUnsafeSlow(total);
