@@ -1,5 +1,6 @@
 /** The sidecar's Prometheus metrics (names as DESIGN.md fixes them), on a registry of its own. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundHistogram } from './bound-histogram.js';
 import type { Protocol, RouteKind } from './route.js';
 
 /** Outcomes of a captured event. */
@@ -62,7 +63,7 @@ export class SidecarMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
   private readonly others: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'route' | 'code'>;
-  private readonly duration: Histogram<'model' | 'namespace' | 'revision' | 'protocol'>;
+  private readonly duration: BoundHistogram;
   private readonly events: Counter<'outcome'>;
   private readonly payloadBytes: Counter<'direction'>;
   private readonly truncated: Counter<'direction'>;
@@ -87,13 +88,7 @@ export class SidecarMetrics {
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'route', 'code'],
       registers: [this.registry],
     });
-    this.duration = new Histogram({
-      name: 'modelslo_request_duration_seconds',
-      help: 'Time from the request arriving at the sidecar to the last byte of the response sent.',
-      labelNames: ['model', 'namespace', 'revision', 'protocol'],
-      buckets: bucketsSeconds,
-      registers: [this.registry],
-    });
+    this.duration = new BoundHistogram('modelslo_request_duration_seconds', 'Time from the request arriving at the sidecar to the last byte of the response sent.', bucketsSeconds, this.registry);
     this.events = new Counter({
       name: 'modelslo_capture_events_total',
       help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, refused by the daemon), redacted, skipped (probes and metadata calls are not captured).',
@@ -133,7 +128,7 @@ export class SidecarMetrics {
     let m = this.bound.get(model);
     if (m === undefined) {
       m = new ModelMetrics(
-        (protocol) => this.duration.labels(model, this.namespace, this.revision, protocol),
+        (protocol) => this.duration.child({ model, namespace: this.namespace, revision: this.revision, protocol }),
         (protocol, code) => this.requests.labels(model, this.namespace, this.revision, protocol, String(code)),
         (protocol, route, code) => this.others.labels(model, this.namespace, this.revision, protocol, route, String(code)),
       );
