@@ -32,13 +32,17 @@ export interface ProxyDeps {
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones undici sets itself; never forwarded. */
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization', 'proxy-authenticate']);
 
+const PLAIN_CONNECTION = /^\s*keep-alive\s*$/i;
+
 /**
  * The headers to forward: all but the hop-by-hop ones, and those the message's own `Connection`
  * header names (RFC 9110 §7.6.1: "a proxy … MUST remove … each connection option").
  */
 export function endToEnd(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const conn = headers.connection;
-  const named = conn === undefined ? undefined : new Set((Array.isArray(conn) ? conn.join(',') : conn).split(',').map((t) => t.trim().toLowerCase()));
+  // `keep-alive` (nearly every request's) names only a hop-by-hop header: no set to build.
+  const plain = conn === undefined || (typeof conn === 'string' && PLAIN_CONNECTION.test(conn));
+  const named = plain ? undefined : new Set((Array.isArray(conn) ? conn.join(',') : conn).split(',').map((t) => t.trim().toLowerCase()));
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const v = headers[name];
