@@ -6,7 +6,6 @@
  * connection included); past `sidecar.upstream_queue` requests waiting for a connection, 503 at once.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
@@ -227,7 +226,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   };
 
   deps.pool
-    .request({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null, signal: deadline as unknown as EventEmitter })
+    .request({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null, signal: deadline })
     .then((up) => {
       status = up.statusCode;
       responseType = header(up.headers['content-type']);
