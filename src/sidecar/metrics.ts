@@ -1,6 +1,7 @@
 /** The sidecar's Prometheus metrics (names as DESIGN.md fixes them), on a registry of its own. */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundHistogram } from './bound-histogram.js';
+import { Tallies } from './tally.js';
 import type { Protocol, RouteKind } from './route.js';
 
 /** Outcomes of a captured event. */
@@ -69,6 +70,9 @@ export class SidecarMetrics {
   private readonly truncated: Counter<'direction'>;
   /** Label children bound per model: prom-client hashes the labels on every call otherwise. */
   private readonly bound = new Map<string, ModelMetrics>();
+  /** The request counters' counts, handed to prom-client when scraped. */
+  private readonly requestTallies = new Tallies();
+  private readonly otherTallies = new Tallies();
 
   constructor(
     private readonly namespace: string,
@@ -81,12 +85,14 @@ export class SidecarMetrics {
       help: 'Inference requests (V1 :predict/:explain, V2 /infer) proxied to the predictor, by HTTP status code (502/504: the sidecar could not reach it in time, 503: too many waiting).',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
       registers: [this.registry],
+      collect: () => this.requestTallies.toCounter(this.requests),
     });
     this.others = new Counter({
       name: 'modelslo_other_requests_total',
       help: 'Requests that are not inference (health and readiness probes, metadata, unknown paths, OPTIONS *), by route kind and code; kept out of the SLIs.',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'route', 'code'],
       registers: [this.registry],
+      collect: () => this.otherTallies.toCounter(this.others),
     });
     this.duration = new BoundHistogram('modelslo_request_duration_seconds', 'Time from the request arriving at the sidecar to the last byte of the response sent.', bucketsSeconds, this.registry);
     this.events = new Counter({
@@ -129,8 +135,8 @@ export class SidecarMetrics {
     if (m === undefined) {
       m = new ModelMetrics(
         (protocol) => this.duration.child({ model, namespace: this.namespace, revision: this.revision, protocol }),
-        (protocol, code) => this.requests.labels(model, this.namespace, this.revision, protocol, String(code)),
-        (protocol, route, code) => this.others.labels(model, this.namespace, this.revision, protocol, route, String(code)),
+        (protocol, code) => this.requestTallies.make({ model, namespace: this.namespace, revision: this.revision, protocol, code: String(code) }),
+        (protocol, route, code) => this.otherTallies.make({ model, namespace: this.namespace, revision: this.revision, protocol, route, code: String(code) }),
       );
       this.bound.set(model, m);
     }

@@ -1,8 +1,9 @@
-/** The request path's histogram gives byte for byte the exposition of prom-client's own Histogram fed the same values. */
+/** The request path's metrics of plain counts give byte for byte the exposition of prom-client's own metrics fed the same values. */
 import fc from 'fast-check';
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { BoundHistogram } from '../../src/sidecar/bound-histogram.js';
+import { Tallies } from '../../src/sidecar/tally.js';
 
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2.5, 5, 10];
 const LABELS = [
@@ -50,5 +51,34 @@ describe('BoundHistogram', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('Tallies', () => {
+  it('give a counter and a gauge, when scraped, the exposition prom-client gives when counted directly', async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const names = ['model', 'code'];
+    const tallies = new Tallies();
+    const gaugeTallies = new Tallies();
+    const counter: Counter<string> = new Counter({ name: 'r_total', help: 'h', labelNames: names, registers: [ours], collect: () => tallies.toCounter(counter) });
+    const gauge: Gauge<string> = new Gauge({ name: 'g', help: 'h', labelNames: names, registers: [ours], collect: () => gaugeTallies.toGauge(gauge) });
+    const refCounter = new Counter({ name: 'r_total', help: 'h', labelNames: names, registers: [theirs] });
+    const refGauge = new Gauge({ name: 'g', help: 'h', labelNames: names, registers: [theirs] });
+    const [a, b] = [tallies.make({ model: 'm', code: '200' }), tallies.make({ model: 'm', code: '503' })];
+    const g = gaugeTallies.make({ model: 'm', code: 'x' });
+    for (let i = 0; i < 7; i++) {
+      a?.inc();
+      refCounter.inc({ model: 'm', code: '200' });
+      g.inc();
+      refGauge.inc({ model: 'm', code: 'x' });
+    }
+    g.dec();
+    refGauge.dec({ model: 'm', code: 'x' });
+    expect(b?.n).toBe(0);
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    b?.inc();
+    refCounter.inc({ model: 'm', code: '503' });
+    expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 });
