@@ -101,6 +101,9 @@ async function child(role: string): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'modelslo-bench-'));
     const opts = resolveOptions({ upstream, daemon: process.env.MODELSLO_BENCH_DAEMON ?? '', listen: { host: '127.0.0.1', port: 0 }, namespace: 'bench', token: 't' }, undefined, {});
     opts.capture.spoolDir = dir;
+    // The steady state is measured: no cold-start window after the predictor answers ready (during
+    // one, each request also counts in the cold-start metrics: one more bound observe and tally).
+    opts.readiness.warmupMs = 0;
     opts.fallbackCapture = { sampleRate: Number(process.env.MODELSLO_BENCH_SAMPLE ?? '1'), redact: process.env.MODELSLO_BENCH_REDACT === '1' ? [{ path: 'x', action: 'hash' }] : [] };
     const sidecar = await startSidecar(opts);
     port = sidecar.port;
