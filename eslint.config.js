@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/spec/**', 'src/model/**', 'src/slo/**', 'src/drift/**', 'src/stats/**', 'src/rules/**', 'src/report/**', 'src/render/**', 'src/ingest/**', 'src/canary/decide.ts'],
+    files: ['src/spec/**', 'src/model/**', 'src/slo/**', 'src/drift/**', 'src/stats/**', 'src/rules/**', 'src/report/**', 'src/render/**', 'src/ingest/**', 'src/correctness/**', 'src/canary/decide.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ioPatterns, message: 'the pure core does no I/O (STYLE.md, principle 2)' }] }],
       'no-restricted-globals': ['error', { name: 'process', message: 'the pure core does no I/O' }, { name: 'fetch', message: 'the pure core does no I/O' }],

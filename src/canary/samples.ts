@@ -11,7 +11,8 @@ import type { CanarySide } from './decide.js';
 
 const scalar = (v: unknown): v is number | string => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string';
 
-function firstValue(p: unknown): unknown {
+/** The first value of a decoded prediction: a V1 scalar, or the first field of a V1 object or V2 output row. */
+export function firstValue(p: unknown): unknown {
   if (p !== null && typeof p === 'object' && !Array.isArray(p)) return Object.values(p)[0];
   if (Array.isArray(p)) return p[0];
   return p;

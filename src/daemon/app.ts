@@ -15,6 +15,9 @@ import { reportHandler, reportsHandler, storedReportHandler } from './report-rou
 import { driftRunHandler, driftStatusHandler } from './drift-routes.js';
 import type { DriftRunner } from './drift-runner.js';
 import type { DaemonMetrics } from './metrics.js';
+import type { CorrectnessJoiner } from './correctness-join.js';
+import { correctnessHandler } from './correctness-routes.js';
+import { feedbackHandler } from './feedback-route.js';
 import { modelsHandler, predictionsHandler, sloHandler } from './status-routes.js';
 
 /** What the app is built from. */
@@ -33,6 +36,8 @@ export interface AppDeps {
   reports: AutoReports;
   /** Decodes ingest batches off the event loop (else they are decoded inline). */
   decoder?: BatchDecoder;
+  /** Joins ground-truth labels to predictions (POST /v1/feedback). */
+  joiner: CorrectnessJoiner;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   const gate = ingestGate(metrics, config.daemon.limits.bodyBytes, config.daemon.limits.inflightBytes);
   app.post(['/', '/v1/events'], gate, raw, wrap(eventsHandler(ingest)));
   app.post('/v1/traces', gate, raw, wrap(tracesHandler(ingest)));
+  app.post('/v1/feedback', gate, raw, wrap(feedbackHandler({ config, store, metrics, log, joiner: deps.joiner })));
   app.post('/v1/alertmanager', gate, raw, wrap(journalHandler({ config, store, metrics, log, onStored: (r) => reports.onNotification(r) })));
 
   app.get('/api/v1/models', wrap(modelsHandler(config, store)));
@@ -82,6 +88,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/models/:ns/:model/predictions', wrap(predictionsHandler(store)));
   app.get('/api/v1/models/:ns/:model/drift', wrap(driftStatusHandler(config, store, drift)));
   app.post('/api/v1/models/:ns/:model/drift/run', wrap(driftRunHandler(config, drift)));
+  app.get('/api/v1/models/:ns/:model/correctness', wrap(correctnessHandler(config, store)));
   app.get('/api/v1/models/:ns/:model/canary', wrap(canaryStatusHandler(config, store, deps.canary ?? null)));
   app.post('/api/v1/models/:ns/:model/canary/run', wrap(canaryRunHandler(config, deps.canary ?? null)));
   app.get('/api/v1/models/:ns/:model/report', wrap(reportHandler(config, store)));

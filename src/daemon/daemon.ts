@@ -16,6 +16,7 @@ import { createApp } from './app.js';
 import { canaryDeps } from './canary-wiring.js';
 import { AutoReports } from './auto-reports.js';
 import { BatchDecoder } from './decode-thread.js';
+import { CorrectnessJoiner } from './correctness-join.js';
 import { DriftRunner } from './drift-runner.js';
 import { startJobs } from './jobs.js';
 import { createMetrics, type DaemonMetrics } from './metrics.js';
@@ -44,6 +45,8 @@ export interface RunningDaemon {
   /** Canary analysis (null when no model has a canary section). */
   canary: CanaryRunner | null;
   reports: AutoReports;
+  /** Joins ground-truth labels to predictions (also every few seconds on its own). */
+  correctness: CorrectnessJoiner;
   /** Stops accepting, waits for in-flight requests (each commits before it answers), stops jobs, closes the store. */
   close(): Promise<void>;
 }
@@ -84,7 +87,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const canary = hasCanary ? new CanaryRunner(await canaryDeps({ config: opts.config, store, metrics, log, sink, ...(opts.rollout ? { rollout: opts.rollout } : {}) })) : null;
   const reports = new AutoReports({ config: opts.config, store, log, metrics });
   const decoder = new BatchDecoder();
-  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary, reports, decoder });
+  const joiner = new CorrectnessJoiner({ config: opts.config, store, metrics, log });
+  const app = createApp({ config: opts.config, store, metrics, log, token: opts.token, drift, canary, reports, decoder, joiner });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -101,6 +105,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const stopJobs = startJobs(store, opts.config.daemon, metrics, log);
   await drift.start();
   canary?.start();
+  joiner.start();
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ url, db: dbFile, auth: opts.token !== null, models: opts.config.models.length }, 'daemon listening');
@@ -113,6 +118,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     drift,
     canary,
     reports,
+    correctness: joiner,
     close: () =>
       (closed ??= (async () => {
         // Within daemon.shutdown_timeout (25 s, under Kubernetes' 30 s grace period): in-flight
@@ -122,6 +128,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         stopJobs();
         await canary?.close();
         await drift.close();
+        await joiner.close();
         await new Promise<void>((resolve) => {
           // A keep-alive connection whose request was in flight turns idle only after its (committed)
           // answer; close those as they turn idle, or close() would wait for the client's keep-alive.

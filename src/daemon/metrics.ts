@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Every metric the daemon exports, and the registry that holds them. */
 export interface DaemonMetrics {
   registry: Registry;
-  /** Events and spans by kind (event | span) and outcome (stored | duplicate | rejected). */
+  /** Events, spans and labels by kind (event | span | label) and outcome (stored | duplicate | rejected). */
   ingested: Counter<'kind' | 'outcome'>;
   /** HTTP ingest requests by route and status code. */
   requests: Counter<'route' | 'code'>;
@@ -53,7 +53,7 @@ export function createMetrics(): DaemonMetrics {
   });
   return {
     registry,
-    ingested: new Counter({ name: 'modelslo_ingest_events_total', help: 'Ingested CloudEvents and spans by kind and outcome.', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    ingested: new Counter({ name: 'modelslo_ingest_events_total', help: 'Ingested CloudEvents, spans and feedback labels by kind and outcome.', labelNames: ['kind', 'outcome'], registers: [registry] }),
     requests: new Counter({ name: 'modelslo_ingest_requests_total', help: 'Ingest HTTP requests by route and status code.', labelNames: ['route', 'code'], registers: [registry] }),
     batchSize: new Histogram({ name: 'modelslo_ingest_batch_size', help: 'Events or spans per accepted ingest request.', labelNames: ['kind'], buckets: [1, 10, 50, 100, 250, 500, 1000, 5000], registers: [registry] }),
     storeSeconds: new Histogram({ name: 'modelslo_store_operation_seconds', help: 'Latency of store operations (one transaction each).', labelNames: ['op'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),

@@ -29,7 +29,9 @@ export interface RatioSelectors {
 export type Sli =
   | { kind: 'availability' }
   | { kind: 'latency'; thresholdMs: number }
-  | { kind: 'ratio'; selectors: RatioSelectors };
+  | { kind: 'ratio'; selectors: RatioSelectors }
+  /** Labelled predictions judged incorrect against ground truth (the daemon's feedback API). */
+  | { kind: 'correctness' };
 
 /** Per-severity alert settings of one SLO. */
 export interface AlertSettings {
@@ -85,6 +87,20 @@ export interface Model {
   drift?: DriftSettings;
   /** Canary analysis of this model's new revisions (absent: none). */
   canary?: CanarySettings;
+  /** How ground-truth labels judge this model's predictions (absent: no correctness or drift prediction configured; see correctnessOf). */
+  correctness?: CorrectnessSettings;
+}
+
+/**
+ * How a stored prediction is read and judged against its label: the value at `prediction.path`
+ * (else `drift.prediction`, else the first decoded prediction value); a numeric prediction is
+ * correct within `tolerance` of its label, a categorical one when equal as text.
+ */
+export interface CorrectnessSettings {
+  prediction?: { path: string; kind: DriftFeatureKind };
+  /** The kind judged: the prediction's kind, categorical when no prediction path is configured. */
+  kind: DriftFeatureKind;
+  tolerance: number;
 }
 
 /** Kind of a drift feature (the same strings as drift/types.ts). */
@@ -214,7 +230,7 @@ export interface SidecarSettings {
   /** Head-sampling ratio of request spans in [0, 1] (a sampled incoming traceparent is always followed). */
   traceSampleRatio: number;
   /** Polling of the predictor's readiness: path (`{model}` is the default model), interval, timeout, warm-up (durations). */
-  readiness: { path: string; interval: string; timeout: string; warmup: string };
+  readiness: { path: string; interval: string; timeout: string; warmup: string; failureThreshold: number };
   capture: {
     bodyLimitBytes: number;
     queueEvents: number;

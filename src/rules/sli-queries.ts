@@ -17,6 +17,14 @@ export const KNATIVE_METRICS = {
   latency: 'revision_app_request_latencies',
 } as const;
 
+/**
+ * Metric names of the daemon: ground-truth labels joined to predictions (POST /v1/feedback), by
+ * `outcome` (correct | incorrect). A correctness SLI needs the daemon's /metrics scraped.
+ */
+export const DAEMON_METRICS = {
+  labelled: 'modelslo_predictions_labelled_total',
+} as const;
+
 /** The counter series an SLI is computed from: errors (or good) and total. */
 export interface SliSeries {
   /** Counts failed events, or, when `goodCounts` is true, succeeded events. */
@@ -45,6 +53,15 @@ export function sliSeries(model: Model, slo: Slo): SliSeries {
     return good !== undefined
       ? { errors: sel(good), total: sel(sli.selectors.total), goodCounts: true }
       : { errors: sel(sli.selectors.bad ?? ''), total: sel(sli.selectors.total), goodCounts: false };
+  }
+  if (sli.kind === 'correctness') {
+    // The daemon counts labelled predictions whatever the model's request-metric source.
+    const base = [eq('namespace', model.namespace), eq('model', model.name)];
+    return {
+      errors: { metric: DAEMON_METRICS.labelled, matchers: [...base, eq('outcome', 'incorrect')] },
+      total: { metric: DAEMON_METRICS.labelled, matchers: base },
+      goodCounts: false,
+    };
   }
   if (model.sliSource === 'kserve') {
     const base = [eq('namespace_name', model.namespace), { name: 'configuration_name', op: '=~', value: `${model.name}-predictor(-default)?` } as LabelMatcher];

@@ -6,6 +6,7 @@
 import type { Model, Slo } from '../model/types.js';
 import { alertThreshold, errorBudget, objectiveRatio } from '../slo/budget.js';
 import { BURN_WINDOWS, burnFactor, recordedWindows } from '../slo/burn-windows.js';
+import { AUDIENCE_LABEL } from './alertmanager.js';
 import { errorRatioExpr, sliSeries } from './sli-queries.js';
 import { RULE_NAMES, type AlertingRule, type RecordingRule, type RuleGroup } from './types.js';
 
@@ -52,7 +53,14 @@ function describeSli(model: Model, slo: Slo): string {
       return `requests slower than ${slo.sli.thresholdMs} ms`;
     case 'ratio':
       return `events failing the ${slo.name} SLI`;
+    case 'correctness':
+      return 'labelled predictions that were incorrect';
   }
+}
+
+/** Correctness is the model's owners' concern: its alerts go to them and never page the on-call. */
+function audience(slo: Slo): Record<string, string> {
+  return slo.sli.kind === 'correctness' ? { [AUDIENCE_LABEL]: 'owners' } : {};
 }
 
 /** Stage 3: the four multi-window multi-burn-rate alerts (see slo/burn-windows.ts), as enabled. */
@@ -70,7 +78,7 @@ export function burnAlertRules(model: Model, slo: Slo): AlertingRule[] {
         `and ignoring(window)\n` +
         `${RULE_NAMES.sliError(row.short)}${sel} > ${threshold}`,
       for: row.for,
-      labels: { severity: row.severity, ...sloLabels(model, slo), short_window: row.short },
+      labels: { severity: row.severity, ...sloLabels(model, slo), short_window: row.short, ...audience(slo) },
       annotations: {
         summary: `${model.namespace}/${model.name}: ${slo.name} SLO burning its error budget ${factor}x too fast`,
         description:

@@ -41,7 +41,7 @@ export interface SidecarOptions {
   /** Path probed on the predictor by /readyz and the readiness watcher (`{model}` already replaced). */
   readyPath: string;
   /** Readiness polling: every intervalMs, each probe cut at timeoutMs; requests within warmupMs of readiness are cold starts. */
-  readiness: { intervalMs: number; timeoutMs: number; warmupMs: number };
+  readiness: { intervalMs: number; timeoutMs: number; warmupMs: number; failureThreshold: number };
   /** Histogram bounds in seconds: every configured bucket and latency threshold. */
   bucketsSeconds: number[];
   models: Map<string, ModelCapture>;
@@ -69,7 +69,7 @@ export const DEFAULT_SIDECAR_SETTINGS: SidecarSettings = {
   upstreamQueue: 256,
   shutdownTimeout: '25s',
   traceSampleRatio: 0.1,
-  readiness: { path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' },
+  readiness: { path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s', failureThreshold: 3 },
   capture: { bodyLimitBytes: 64 * 1024, queueEvents: 10_000, batchEvents: 500, batchBytes: 8 * 1024 * 1024, batchInterval: '1s', spoolDir: './.modelslo/spool', spoolBytes: 256 * 1024 * 1024 },
 };
 
@@ -183,6 +183,7 @@ export function resolveOptions(inputs: SidecarInputs, config: Config | undefined
       intervalMs: durationMs(inputs.readyInterval ?? r.interval, inputs.readyInterval === undefined ? 'sidecar.readiness.interval' : '--ready-interval', true),
       timeoutMs: durationMs(inputs.readyTimeout ?? r.timeout, inputs.readyTimeout === undefined ? 'sidecar.readiness.timeout' : '--ready-timeout', true),
       warmupMs: durationMs(inputs.warmup ?? r.warmup, inputs.warmup === undefined ? 'sidecar.readiness.warmup' : '--warmup', false),
+      failureThreshold: r.failureThreshold,
     },
     bucketsSeconds: bucketsFor(config?.models ?? []),
     models,

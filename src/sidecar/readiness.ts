@@ -53,6 +53,8 @@ export interface ReadinessConfig {
   probe: ReadinessProbe;
   intervalMs: number;
   warmupMs: number;
+  /** Consecutive failed probes before a ready predictor counts as not ready (one slow answer is not a loss). */
+  failureThreshold: number;
   state: ServingState;
   registry: Registry;
   model: string;
@@ -69,6 +71,9 @@ export class ReadinessWatcher {
   ready = false;
   /** Since when (performance.now() ms) the predictor has not been ready. */
   private since: number;
+  /** Failed probes in a row while ready, and when the first of them started. */
+  private failures = 0;
+  private firstFailure = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private running: Promise<void> | undefined;
@@ -127,10 +132,17 @@ export class ReadinessWatcher {
       this.gauge.set(1);
       this.cfg.state.coldUntil = now + this.cfg.warmupMs;
       this.cfg.log.info({ loadSeconds: seconds }, 'predictor ready');
-    } else if (!ok && this.ready) {
-      // The loss happened between the last ready probe and this one; counted from this one.
+    } else if (ok) {
+      this.failures = 0;
+    } else if (this.ready) {
+      if (this.failures === 0) this.firstFailure = t;
+      this.failures += 1;
+    }
+    if (!ok && this.ready && this.failures >= this.cfg.failureThreshold) {
+      // The loss happened between the last ready probe and the first failed one; counted from that one.
       this.ready = false;
-      this.since = t;
+      this.failures = 0;
+      this.since = this.firstFailure;
       this.toNotReady.inc();
       this.gauge.set(0);
       this.cfg.state.coldUntil = Number.POSITIVE_INFINITY;

@@ -113,6 +113,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     probe: httpProbe(probePool, opts.readyPath, opts.readiness.timeoutMs),
     intervalMs: opts.readiness.intervalMs,
     warmupMs: opts.readiness.warmupMs,
+    failureThreshold: opts.readiness.failureThreshold,
     state: serving,
     registry: metrics.registry,
     model: opts.defaultModel,

@@ -4,7 +4,7 @@
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import { TESTS_BY_KIND } from '../drift/choose.js';
-import type { Config, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
+import type { Config, CorrectnessSettings, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
 import { canarySettings, checkCanary } from './canary-schema.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
@@ -97,8 +97,8 @@ function crossCheck(cfg: ConfigFile): Problem[] {
       if (prior !== undefined) out.push([here('name'), `duplicate SLO "${slo.name}" (also slos[${prior}])`]);
       else names.set(slo.name, si);
       const { latency, ratio } = slo.sli;
-      if (model.sli_source === 'custom' && ratio === undefined) {
-        out.push([here('sli'), 'sli_source: custom needs a ratio SLI (good or bad, and total selectors)']);
+      if (model.sli_source === 'custom' && ratio === undefined && !('correctness' in slo.sli)) {
+        out.push([here('sli'), 'sli_source: custom needs a ratio SLI (good or bad, and total selectors) or a correctness SLI']);
       }
       if (latency !== undefined && !buckets.includes(latency.threshold_ms)) {
         out.push([
@@ -155,6 +155,16 @@ function driftSettings(d: NonNullable<ModelFile['drift']>, configFile: string): 
   };
 }
 
+/** The correctness section with defaults; the prediction falls back to the drift section's, as the canary's does. */
+function correctnessSettings(m: ModelFile): CorrectnessSettings {
+  const prediction = m.correctness?.prediction ?? m.drift?.prediction;
+  return {
+    ...(prediction !== undefined ? { prediction: { path: prediction.path, kind: prediction.kind } } : {}),
+    kind: prediction?.kind ?? 'categorical',
+    tolerance: m.correctness?.tolerance ?? 0,
+  };
+}
+
 function fillUrl(template: string, model: ModelFile): string {
   return template.replaceAll('{namespace}', model.namespace).replaceAll('{model}', model.name);
 }
@@ -178,7 +188,9 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
           ? { kind: 'latency', thresholdMs: s.sli.latency.threshold_ms }
           : s.sli.ratio !== undefined
             ? { kind: 'ratio', selectors: { ...s.sli.ratio } }
-            : { kind: 'availability' };
+            : 'correctness' in s.sli
+              ? { kind: 'correctness' }
+              : { kind: 'availability' };
       return {
         name: s.name,
         objective: s.objective,
@@ -190,6 +202,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     }),
     ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),
     ...(m.canary ? { canary: canarySettings(m.canary, m.drift?.prediction) } : {}),
+    ...(m.correctness !== undefined || m.drift?.prediction !== undefined ? { correctness: correctnessSettings(m) } : {}),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
     w.weekly !== undefined
@@ -218,7 +231,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
       upstreamQueue: cfg.sidecar.upstream_queue,
       shutdownTimeout: cfg.sidecar.shutdown_timeout,
       traceSampleRatio: cfg.sidecar.trace_sample_ratio,
-      readiness: { ...cfg.sidecar.readiness },
+      readiness: { path: cfg.sidecar.readiness.path, interval: cfg.sidecar.readiness.interval, timeout: cfg.sidecar.readiness.timeout, warmup: cfg.sidecar.readiness.warmup, failureThreshold: cfg.sidecar.readiness.failure_threshold },
       capture: {
         bodyLimitBytes: c.body_limit_bytes,
         queueEvents: c.queue_events,

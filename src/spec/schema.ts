@@ -51,9 +51,10 @@ const sli = z
     availability: z.strictObject({}).nullish(),
     latency: z.strictObject({ threshold_ms: z.number().positive('must be a positive number of milliseconds') }).optional(),
     ratio: ratioSli.optional(),
+    correctness: z.strictObject({}).nullish(),
   })
-  .refine((s) => ['availability', 'latency', 'ratio'].filter((k) => k in s).length === 1, {
-    message: 'must have exactly one of availability, latency or ratio',
+  .refine((s) => ['availability', 'latency', 'ratio', 'correctness'].filter((k) => k in s).length === 1, {
+    message: 'must have exactly one of availability, latency, ratio or correctness',
   });
 
 const slo = z.strictObject({
@@ -121,6 +122,13 @@ const model = z.strictObject({
   capture: capture.default({ sample_rate: 1, redact: [] }),
   drift: drift.optional(),
   canary: canarySchema.optional(),
+  // Ground truth (POST /v1/feedback): where the prediction is, and how near a numeric one must be.
+  correctness: z
+    .strictObject({
+      prediction: z.strictObject({ path: z.string().min(1), kind: featureKind.default('numeric') }).optional(),
+      tolerance: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more (an absolute difference)').default(0),
+    })
+    .optional(),
 });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a time HH:MM');
@@ -197,8 +205,10 @@ const sidecar = z.strictObject({
       interval: positiveDuration.default('1s'),
       timeout: positiveDuration.default('1s'),
       warmup: duration.default('60s'),
+      // Consecutive failed probes before the predictor counts as not ready (Kubernetes probes' failureThreshold).
+      failure_threshold: z.number().int().positive('must be a positive integer').default(3),
     })
-    .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' }),
+    .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s', failure_threshold: 3 }),
   capture: z
     .strictObject({
       body_limit_bytes: bytes.default(64 * 1024),

@@ -8,6 +8,7 @@ import { Buffer } from 'node:buffer';
 import type Database from 'better-sqlite3';
 import { EVENT_FIELDS, SPAN_FIELDS, type WriteReply, type WriteRequest } from './write-messages.js';
 import { canaryDecisionParams } from './canary-sql.js';
+import { feedbackWrites, RETAIN_LABELS, RETAIN_UNJOINED_LABELS } from './feedback-sql.js';
 import { EXPIRE_JOINS, INSERT_ALERT, INSERT_CANARY_DECISION, INSERT_DRIFT_RESULT, INSERT_EVENT, INSERT_SPAN, RETAIN_ALERTS, RETAIN_EVENTS, RETAIN_PAYLOADS, RETAIN_RECORDS, RETAIN_SPANS, UPSERT_REQUEST, UPSERT_RESPONSE } from './statements.js';
 
 /** Runs one group of requests in one transaction and returns one reply per request, in order. */
@@ -31,6 +32,8 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
   const insertCanary = db.prepare(INSERT_CANARY_DECISION);
   const insertAlert = db.prepare(INSERT_ALERT);
   const expire = db.prepare(EXPIRE_JOINS);
+  const feedback = feedbackWrites(db);
+  const retainLabels = [RETAIN_LABELS, RETAIN_UNJOINED_LABELS].map((sql) => db.prepare(sql));
   const retain = [RETAIN_PAYLOADS, RETAIN_SPANS, RETAIN_RECORDS, RETAIN_EVENTS, RETAIN_ALERTS].map((sql) => db.prepare(sql));
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -77,6 +80,10 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
         }
         return [inserted, r.records.length - inserted];
       }
+      case 'labels':
+        return feedback.labels(r.records, now);
+      case 'judgements':
+        return feedback.judgements(r.records, now);
       case 'expire':
         return [expire.run(r.beforeMs).changes, 0];
       case 'probe': {
@@ -91,6 +98,10 @@ export function createGroupCommitter(db: Database.Database): GroupCommitter {
         const n = records?.run(r.aggregateBeforeMs).changes ?? 0;
         events?.run(r.aggregateBeforeMs);
         alerts?.run(r.aggregateBeforeMs);
+        // Judged labels go with the records; a label still waiting goes with the payloads it waits for.
+        const [judged, unjoined] = retainLabels;
+        judged?.run(r.aggregateBeforeMs);
+        unjoined?.run(r.payloadBeforeMs);
         return [p, n];
       }
     }

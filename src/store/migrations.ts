@@ -104,6 +104,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE predictions ADD COLUMN decode_error TEXT;
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- Ground truth (POST /v1/feedback): one label per (namespace, model, request id), the first one
+      -- kept. Joined to its prediction in either order: outcome stays NULL until the prediction's
+      -- response is stored, then holds correct | incorrect | unreadable with the prediction's value.
+      CREATE TABLE labels (
+        namespace TEXT NOT NULL, model TEXT NOT NULL, request_id TEXT NOT NULL,
+        label TEXT NOT NULL, time_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+        outcome TEXT, revision TEXT, prediction TEXT, prediction_time_ms INTEGER, joined_ms INTEGER,
+        PRIMARY KEY (namespace, model, request_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX labels_unjoined ON labels (received_ms) WHERE outcome IS NULL;
+      CREATE INDEX labels_time ON labels (namespace, model, prediction_time_ms) WHERE outcome IS NOT NULL;
+      -- Totals of joined labels by outcome: the counters modelslo_predictions_labelled_total export.
+      -- Only ever incremented (retention leaves them), so a restart does not reset the counters.
+      CREATE TABLE label_counts (
+        namespace TEXT NOT NULL, model TEXT NOT NULL, revision TEXT NOT NULL, outcome TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (namespace, model, revision, outcome)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -250,5 +250,83 @@ export interface ReportStore {
   revisions(q: { namespace: string; model: string }): Promise<{ revisions: Array<{ revision: string; firstMs: number; lastMs: number }>; oldestMs: number | null }>;
 }
 
+/** A ground-truth label of one prediction (POST /v1/feedback); `label` is JSON text. */
+export interface LabelRecord {
+  namespace: string;
+  model: string;
+  requestId: string;
+  label: string;
+  timeMs: number;
+}
+
+/** A stored label whose prediction's response is stored too, not judged yet. */
+export interface LabelJoin {
+  namespace: string;
+  model: string;
+  requestId: string;
+  /** JSON text of the label. */
+  label: string;
+  revision: string | null;
+  /** The prediction's time. */
+  timeMs: number;
+  predictions: unknown[] | null;
+  response: string | Buffer | null;
+}
+
+/** How a joined label judged its prediction: `unreadable` when no prediction value could be read (not counted). */
+export type LabelOutcome = 'correct' | 'incorrect' | 'unreadable';
+
+/** The judgement of one join, with the prediction value it read (JSON text, null when unreadable). */
+export interface LabelJudgement {
+  namespace: string;
+  model: string;
+  requestId: string;
+  outcome: LabelOutcome;
+  revision: string | null;
+  prediction: string | null;
+  predictionTimeMs: number;
+}
+
+/** A judged label of the figures: the label and prediction values (parsed), by revision. */
+export interface LabelledPrediction {
+  revision: string | null;
+  label: unknown;
+  prediction: unknown;
+  timeMs: number;
+}
+
+/** Totals of judged labels per model, revision and outcome (the exported counters). */
+export interface LabelCount {
+  namespace: string;
+  model: string;
+  revision: string;
+  outcome: 'correct' | 'incorrect';
+  n: number;
+}
+
+/** A label refused because its request id already has another one (the first label is kept). */
+export class LabelConflict extends Error {
+  constructor(
+    readonly index: number,
+    readonly stored: string,
+  ) {
+    super(`request id already has the label ${stored}`);
+  }
+}
+
+/** Ground truth: labels, their joins to predictions (in either order), and the judged pairs. */
+export interface FeedbackStore {
+  /** Stores labels all-or-nothing; a repeated identical label is a duplicate; a different one rejects with LabelConflict. */
+  insertLabels(records: readonly LabelRecord[]): Promise<WriteResult>;
+  /** Labels not judged yet whose prediction has a stored response, at most `limit`. */
+  pendingJoins(limit: number): Promise<LabelJoin[]>;
+  /** Records judgements (each once) and adds the correct/incorrect ones to the label counts; returns how many were new. */
+  recordJudgements(judgements: readonly LabelJudgement[]): Promise<number>;
+  /** Judged labels of a model whose prediction time is in [fromMs, toMs), oldest first (unreadable ones left out). */
+  labelled(q: { namespace: string; model: string; fromMs: number; toMs: number }): Promise<LabelledPrediction[]>;
+  /** Every model's label counts (monotone: retention leaves them). */
+  labelCounts(): Promise<LabelCount[]>;
+}
+
 /** The whole store the daemon is built on. */
-export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore & CanaryStore & AlertJournalStore & ReportStore;
+export type Store = IngestStore & QueryStore & MaintenanceStore & DriftStore & CanaryStore & AlertJournalStore & ReportStore & FeedbackStore;

@@ -28,7 +28,7 @@ let closing = false;
 let scheduled = false;
 
 const send = (m: FromWriter): void => port.postMessage(m);
-const rowsOf = (r: WriteRequest): number => (r.op === 'events' ? r.rows.length / EVENT_FIELDS : r.op === 'spans' ? r.rows.length / SPAN_FIELDS : r.op === 'drift' || r.op === 'alerts' ? r.records.length : 1);
+const rowsOf = (r: WriteRequest): number => (r.op === 'events' ? r.rows.length / EVENT_FIELDS : r.op === 'spans' ? r.rows.length / SPAN_FIELDS : r.op === 'drift' || r.op === 'alerts' || r.op === 'labels' || r.op === 'judgements' ? r.records.length : 1);
 
 function accept(m: ToWriter): void {
   if (m.op === 'close') closing = true;

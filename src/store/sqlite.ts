@@ -16,10 +16,11 @@ import Database from 'better-sqlite3';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
 import { sqliteCanaryReads } from './canary-sql.js';
 import { sqliteDriftReads } from './drift-sql.js';
+import { LABEL_CONFLICT_CODE, sqliteFeedbackReads } from './feedback-sql.js';
 import { sqliteReportReads } from './report-sql.js';
 import { migrate } from './migrations.js';
 import { applyPragmas } from './pragmas.js';
-import type { AlertRecord, CanaryDecisionRecord, DriftResultRecord, DriftSample, ModelSummary, PredictionPage, PredictionQuery, Store, WindowCount, WindowCountQuery, WriteResult } from './port.js';
+import { LabelConflict, type AlertRecord, type CanaryDecisionRecord, type DriftResultRecord, type DriftSample, type LabelJudgement, type LabelRecord, type ModelSummary, type PredictionPage, type PredictionQuery, type Store, type WindowCount, type WindowCountQuery, type WriteResult } from './port.js';
 import { predictionFromRow, type PredictionRow, decodeCursor, encodeCursor } from './rows.js';
 import { inlineWriter, startWriterThread, WriteError, type Writer, type WriteOp, type WriterStats } from './sqlite-writer.js';
 import { flattenEvents, flattenSpans, type PackedEvents } from './write-messages.js';
@@ -70,6 +71,7 @@ class SqliteStoreImpl implements SqliteStore {
   private readonly drift;
   private readonly canary;
   private readonly reports;
+  private readonly feedback;
   /** The storage error of the latest failed write, until a write succeeds. */
   private storageFailure: string | null = null;
   private probedAt = 0;
@@ -81,6 +83,7 @@ class SqliteStoreImpl implements SqliteStore {
     this.drift = sqliteDriftReads(db);
     this.canary = sqliteCanaryReads(db);
     this.reports = sqliteReportReads(db);
+    this.feedback = sqliteFeedbackReads(db);
   }
 
   /** One write; remembers a storage failure (readiness) until a write succeeds again. */
@@ -109,6 +112,35 @@ class SqliteStoreImpl implements SqliteStore {
   async insertSpans(spans: readonly SpanRecord[]): Promise<WriteResult> {
     const [inserted, duplicates] = await this.write({ op: 'spans', rows: flattenSpans(spans) });
     return { inserted, duplicates };
+  }
+
+  async insertLabels(records: readonly LabelRecord[]): Promise<WriteResult> {
+    try {
+      const [inserted, duplicates] = await this.write({ op: 'labels', records });
+      return { inserted, duplicates };
+    } catch (err) {
+      if (err instanceof WriteError && err.code === LABEL_CONFLICT_CODE) {
+        const { index, stored } = JSON.parse(err.message) as { index: number; stored: string };
+        throw new LabelConflict(index, stored);
+      }
+      throw err;
+    }
+  }
+
+  pendingJoins(limit: number): ReturnType<Store['pendingJoins']> {
+    return this.feedback.pendingJoins(limit);
+  }
+
+  async recordJudgements(judgements: readonly LabelJudgement[]): Promise<number> {
+    return (await this.write({ op: 'judgements', records: judgements }))[0];
+  }
+
+  labelled(q: Parameters<Store['labelled']>[0]): ReturnType<Store['labelled']> {
+    return this.feedback.labelled(q);
+  }
+
+  labelCounts(): ReturnType<Store['labelCounts']> {
+    return this.feedback.labelCounts();
   }
 
   predictions(q: PredictionQuery): Promise<PredictionPage> {

@@ -5,7 +5,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
-import type { AlertRecord, CanaryDecisionRecord, DriftResultRecord } from './port.js';
+import type { AlertRecord, CanaryDecisionRecord, DriftResultRecord, LabelJudgement, LabelRecord } from './port.js';
 
 /** Column values per event in `WriteRequest.rows` (op `events`), in the order of `flattenEvents`. */
 export const EVENT_FIELDS = 21;
@@ -19,6 +19,8 @@ export type WriteRequest =
   | { seq: number; op: 'drift'; records: readonly DriftResultRecord[] }
   | { seq: number; op: 'canary'; record: CanaryDecisionRecord }
   | { seq: number; op: 'alerts'; records: readonly AlertRecord[] }
+  | { seq: number; op: 'labels'; records: readonly LabelRecord[] }
+  | { seq: number; op: 'judgements'; records: readonly LabelJudgement[] }
   | { seq: number; op: 'expire'; beforeMs: number }
   | { seq: number; op: 'retention'; payloadBeforeMs: number; aggregateBeforeMs: number }
   /** Rewrites the schema version (one page): does the disk take a write again? */

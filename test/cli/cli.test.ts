@@ -35,7 +35,7 @@ describe('modelslo validate', () => {
   it('exits 0 on the example config', async () => {
     const r = await modelslo(['validate', '-c', repoPath('examples/modelslo.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('valid (3 models, 5 SLOs)');
+    expect(r.stdout).toContain('valid (3 models, 6 SLOs)');
   });
 
   it('exits 1 and lists every problem with file:line:col', async () => {

@@ -7,7 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/spec/parse.js';
 import { resolveOptions } from '../../src/sidecar/options.js';
-import { answersReady } from '../../src/sidecar/readiness.js';
+import { Registry } from 'prom-client';
+import { silentLogger } from '../../src/ops/logger.js';
+import { answersReady, ReadinessWatcher } from '../../src/sidecar/readiness.js';
+import { ServingState } from '../../src/sidecar/serving-state.js';
 import { startSidecar, type Sidecar } from '../../src/sidecar/sidecar.js';
 import { startEventReceiver, type EventReceiver } from '../support/event-receiver.js';
 import { loadingPredictor, type LoadingPredictor } from '../support/loading-predictor.js';
@@ -52,7 +55,7 @@ models:
     slos: [{ name: availability, objective: 99.9, window: 28d, sli: { availability: {} } }]
 alerting: { oncall_receiver: fraud-ml, receivers: [{ name: fraud-ml }] }
 sidecar:
-  readiness: { path: "/v1/models/{model}", interval: 2s, timeout: 500ms, warmup: 5m }
+  readiness: { path: "/v1/models/{model}", interval: 2s, timeout: 500ms, warmup: 5m, failure_threshold: 5 }
 `;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +69,7 @@ beforeAll(async () => {
   sidecar = await startSidecar(
     testOptions(predictor.url, receiver.url, tmp.dir, undefined, (o) => {
       o.defaultModel = 'm';
-      o.readiness = { intervalMs: INTERVAL_MS, timeoutMs: 2_000, warmupMs: WARMUP_MS };
+      o.readiness = { intervalMs: INTERVAL_MS, timeoutMs: 2_000, warmupMs: WARMUP_MS, failureThreshold: 1 };
     }),
     { tracing: false },
   );
@@ -158,19 +161,59 @@ describe('what counts as a ready answer', () => {
   });
 });
 
+describe('failed probes in a row', () => {
+  it('counts a loss only after failure_threshold failed probes, from the first of them, and forgets isolated failures', async () => {
+    // A scripted probe: ready, one failure (a slow answer), ready, then three failures, then ready.
+    const script = [true, false, true, false, false, false, true];
+    const started: number[] = [];
+    let i = 0;
+    const registry = new Registry();
+    const state = new ServingState(registry, 'ns', 'r1', [0.1], 'm');
+    const watcher = new ReadinessWatcher({
+      probe: () => {
+        started.push(performance.now());
+        return Promise.resolve(script[Math.min(i++, script.length - 1)] ?? true);
+      },
+      intervalMs: 20,
+      warmupMs: 0,
+      failureThreshold: 3,
+      state,
+      registry,
+      model: 'm',
+      namespace: 'ns',
+      revision: 'r1',
+      startedAt: performance.now(),
+      log: silentLogger(),
+    });
+    watcher.start();
+    await waitFor('the scripted probes', () => i >= script.length + 1, 5_000);
+    await watcher.close();
+    const text = await registry.metrics();
+    expect(text).toMatch(/modelslo_predictor_readiness_transitions_total\{[^}]*to="not_ready"[^}]*\} 1$/m);
+    expect(text).toMatch(/modelslo_predictor_readiness_transitions_total\{[^}]*to="ready"[^}]*\} 2$/m);
+    // Two loads observed: the first (from start) and the reload, timed from the first of the three
+    // failed probes (script index 3) to the ready one (index 6), not from the third failure.
+    expect(text).toMatch(/modelslo_predictor_load_seconds_count\{[^}]*\} 2$/m);
+    const sum = Number(/modelslo_predictor_load_seconds_sum\{[^}]*\} (\S+)/.exec(text)?.[1]);
+    const reload = ((started[6] ?? 0) - (started[3] ?? 0)) / 1000;
+    expect(sum).toBeGreaterThanOrEqual(reload - 0.001);
+    expect(sum).toBeLessThan(reload + 0.5);
+  });
+});
+
 describe('readiness options', () => {
   const base = { upstream: 'http://127.0.0.1:8080', daemon: 'http://127.0.0.1:9464', listen: { host: '127.0.0.1', port: 0 }, model: 'fraud-detector' };
 
-  it('defaults to the V2 server-ready path, 1 s interval and timeout, 60 s warm-up', () => {
+  it('defaults to the V2 server-ready path, 1 s interval and timeout, 60 s warm-up, 3 failures', () => {
     const o = resolveOptions(base, undefined, {});
     expect(o.readyPath).toBe('/v2/health/ready');
-    expect(o.readiness).toEqual({ intervalMs: 1_000, timeoutMs: 1_000, warmupMs: 60_000 });
+    expect(o.readiness).toEqual({ intervalMs: 1_000, timeoutMs: 1_000, warmupMs: 60_000, failureThreshold: 3 });
   });
 
   it('puts the model into a V1 path and takes durations from flags', () => {
     const o = resolveOptions({ ...base, readyPath: '/v1/models/{model}', readyInterval: '500ms', readyTimeout: '2s', warmup: '0s' }, undefined, {});
     expect(o.readyPath).toBe('/v1/models/fraud-detector');
-    expect(o.readiness).toEqual({ intervalMs: 500, timeoutMs: 2_000, warmupMs: 0 });
+    expect(o.readiness).toEqual({ intervalMs: 500, timeoutMs: 2_000, warmupMs: 0, failureThreshold: 3 });
   });
 
   it.each([
@@ -187,6 +230,6 @@ describe('readiness options', () => {
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     const o = resolveOptions(base, parsed.config, {});
     expect(o.readyPath).toBe('/v1/models/fraud-detector');
-    expect(o.readiness).toEqual({ intervalMs: 2_000, timeoutMs: 500, warmupMs: 300_000 });
+    expect(o.readiness).toEqual({ intervalMs: 2_000, timeoutMs: 500, warmupMs: 300_000, failureThreshold: 5 });
   });
 });

@@ -36,7 +36,7 @@ describe('parseConfig', () => {
     expect(issues[0]).toContain(`bad.yaml:${lineOf(text, 'name: a')}:`);
     expect(issues[0]).toContain('models[0].slos[0].objective: must be between 0 and 100 (exclusive), got 0');
     expect(issues[1]).toContain('models[0].slos[1].window: must be 28d or 30d');
-    expect(issues[2]).toContain('models[0].slos[2].sli: must have exactly one of availability, latency or ratio');
+    expect(issues[2]).toContain('models[0].slos[2].sli: must have exactly one of availability, latency, ratio or correctness');
   });
 
   it('rejects a latency threshold that is not a bucket bound, listing the bounds', () => {

@@ -38,19 +38,19 @@ describe('migrations', () => {
   });
 
   it('applies the migrations after version 2 to a database left at 2, and every one to a new one', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     const file = join(dir, 'gap.db');
     const db = new Database(file);
     expect(migrate(db, file, MIGRATIONS.filter((m) => m.version <= 2))).toBe(2);
     expect(db.pragma('user_version', { simple: true })).toBe(2);
-    expect(migrate(db, file)).toBe(5);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(migrate(db, file)).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect((db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('predictions') as string[])).toContain('decode_error');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-    expect(tables).toEqual(expect.arrayContaining(['canary_decisions', 'alert_journal']));
+    expect(tables).toEqual(expect.arrayContaining(['canary_decisions', 'alert_journal', 'labels', 'label_counts']));
     db.close();
     const fresh = new Database(':memory:');
-    expect(migrate(fresh, ':memory:')).toBe(5);
+    expect(migrate(fresh, ':memory:')).toBe(6);
     fresh.close();
   });
 

@@ -45,11 +45,11 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-/** Starts the daemon in this process on a free port with a temp SQLite file. */
-export async function startTestDaemon(daemonYaml = ''): Promise<TestDaemon> {
+/** Starts the daemon in this process on a free port with a temp SQLite file (on `configText` instead of the one-model config when given). */
+export async function startTestDaemon(daemonYaml = '', configText?: string): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'modelslo-daemon-'));
   const dbFile = join(dir, 'modelslo.db');
-  const daemon = await startDaemon({ config: mustParse(daemonConfigText(daemonYaml)), token: TEST_TOKEN, listen: '127.0.0.1:0', db: dbFile });
+  const daemon = await startDaemon({ config: mustParse(configText ?? daemonConfigText(daemonYaml)), token: TEST_TOKEN, listen: '127.0.0.1:0', db: dbFile });
   const authz = (auth: boolean): Record<string, string> => (auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {});
   return {
     url: daemon.url,
