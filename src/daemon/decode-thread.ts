@@ -10,9 +10,13 @@ import type { DecodeLimits } from '../ingest/types.js';
 import { startWorkerBeside } from '../ops/worker-entry.js';
 import type { PackedEvents } from '../store/write-messages.js';
 
-/** To the decode thread: one batch body (moved), its limits and receive time. */
+/** Batch formats: CloudEvents JSON batches, or the sidecar's compact capture batches (ingest/capture-batch.ts). */
+export type BatchFormat = 'cloudevents' | 'capture';
+
+/** To the decode thread: one batch body (moved), its format, limits and receive time. */
 export interface ToDecoder {
   seq: number;
+  format: BatchFormat;
   body: ArrayBuffer;
   limits: DecodeLimits;
   nowMs: number;
@@ -53,7 +57,7 @@ export class BatchDecoder {
   }
 
   /** Decodes one batch body; the body's memory is moved to the thread (do not use it after). */
-  decode(body: Buffer, limits: DecodeLimits, nowMs = Date.now()): Promise<DecodedBatch> {
+  decode(body: Buffer, limits: DecodeLimits, nowMs = Date.now(), format: BatchFormat = 'cloudevents'): Promise<DecodedBatch> {
     this.worker ??= this.start();
     const worker = this.worker;
     const seq = ++this.seq;
@@ -61,7 +65,7 @@ export class BatchDecoder {
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : (body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
     return new Promise<DecodedBatch>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      worker.postMessage({ seq, body: own, limits, nowMs } satisfies ToDecoder, [own]);
+      worker.postMessage({ seq, format, body: own, limits, nowMs } satisfies ToDecoder, [own]);
     });
   }
 

@@ -1,10 +1,12 @@
 /**
- * The decode thread (worker_threads entry): decodes CloudEvents batches off the daemon's event loop
+ * The decode thread (worker_threads entry): decodes CloudEvents batches (and the sidecar's compact
+ * capture batches) off the daemon's event loop
  * (JSON parsing and V1/V2 payload decoding of a 16 MiB batch take seconds and hundreds of MB of
  * heap) and answers with the refused events and the others packed for the store writer, moved back
  * by transfer. Protocol: `ToDecoder` / `FromDecoder` (decode-thread.ts).
  */
 import { parentPort } from 'node:worker_threads';
+import { decodeCaptureBatch } from '../ingest/capture-batch.js';
 import { decodeBatch } from '../ingest/cloudevents.js';
 import { packEvents } from '../store/write-messages.js';
 import type { FromDecoder, ToDecoder } from './decode-thread.js';
@@ -15,7 +17,7 @@ const port = parentPort;
 port.on('message', (m: ToDecoder) => {
   let reply: FromDecoder;
   try {
-    const d = decodeBatch(Buffer.from(m.body), m.limits, m.nowMs);
+    const d = (m.format === 'capture' ? decodeCaptureBatch : decodeBatch)(Buffer.from(m.body), m.limits, m.nowMs);
     if (!d.ok) reply = { seq: m.seq, ok: false, error: d.error };
     else {
       const packed = d.value.events.length === 0 ? null : packEvents(d.value.events);

@@ -1,11 +1,12 @@
 /**
- * POST /, /v1/events (CloudEvents) and /v1/traces (OTLP/HTTP): decode, then one store write
+ * POST /, /v1/events (CloudEvents; the sidecar's compact capture batches) and /v1/traces (OTLP/HTTP): decode, then one store write
  * (committed by the writer thread), then 2xx. A batch is answered per event: the refused ones by
  * index and why; every other one is stored (new or a duplicate). A request is refused whole only
  * when it is itself bad (not a CloudEvent, not a JSON array) or the store cannot take it (503).
  */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { CAPTURE_BATCH_TYPE, decodeCaptureBatch } from '../ingest/capture-batch.js';
 import { decodeBatch, decodeBinary, decodeStructured } from '../ingest/cloudevents.js';
 import { decodeOtlpJson } from '../ingest/otlp-json.js';
 import { decodeOtlpProto } from '../ingest/otlp-proto.js';
@@ -71,10 +72,11 @@ const one = (d: Decoded<InferenceEvent[]>): Batch => (d.ok ? { ok: true, accepte
 async function decodeEvents(req: Request, deps: IngestDeps): Promise<{ batch: boolean; decoded: Batch } | null> {
   const type = mediaType(req);
   const body = bodyOf(req);
-  if (type === 'application/cloudevents-batch+json') {
-    if (deps.decoder !== undefined) return { batch: true, decoded: await deps.decoder.decode(body, deps.limits) };
+  if (type === 'application/cloudevents-batch+json' || type === CAPTURE_BATCH_TYPE) {
+    const capture = type === CAPTURE_BATCH_TYPE;
+    if (deps.decoder !== undefined) return { batch: true, decoded: await deps.decoder.decode(body, deps.limits, Date.now(), capture ? 'capture' : 'cloudevents') };
     await ownTurn(req);
-    const d = decodeBatch(body, deps.limits);
+    const d = (capture ? decodeCaptureBatch : decodeBatch)(body, deps.limits);
     return { batch: true, decoded: d.ok ? { ok: true, accepted: d.value.events.length, refused: d.value.refused, packed: null, events: d.value.events } : d };
   }
   if (type === 'application/cloudevents+json') return { batch: false, decoded: one(decodeStructured(body, deps.limits)) };
@@ -107,7 +109,7 @@ export function eventsHandler(deps: IngestDeps) {
       return unavailable(res, deps, route, err, 'decoding');
     }
     if (got === null) {
-      reject(res, deps, route, 'event', 415, `content-type "${mediaType(req)}" is not a CloudEvent: send binary mode (ce-* headers), application/cloudevents+json or application/cloudevents-batch+json`);
+      reject(res, deps, route, 'event', 415, `content-type "${mediaType(req)}" is not a CloudEvent: send binary mode (ce-* headers), application/cloudevents+json, application/cloudevents-batch+json or ${CAPTURE_BATCH_TYPE}`);
       return;
     }
     const d = got.decoded;

@@ -11,7 +11,7 @@ import { detectProtocol, requestFeatures, responsePredictions } from './kserve-p
 import { CE_REQUEST, CE_RESPONSE, InvalidInput, type DecodeLimits, type Decoded, type InferenceEvent, type Protocol } from './types.js';
 
 /** Attribute lookup: a header (binary mode) or a JSON member (structured mode). */
-type Attr = (name: string) => unknown;
+export type Attr = (name: string) => unknown;
 
 const MAX_ATTRIBUTE_CHARS = 1024;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -51,7 +51,7 @@ function bool(get: Attr, name: string, at: string): boolean {
 }
 
 /** The body of one event, before decoding. */
-interface Body {
+export interface Body {
   json?: unknown;
   bytes?: Buffer;
 }
@@ -68,7 +68,7 @@ function payloadOf(body: Body, at: string, limits: DecodeLimits): { payload: str
 }
 
 /** Builds an InferenceEvent from attributes and body; throws InvalidInput naming `at` + the field. */
-function toEvent(get: Attr, body: Body, at: string, limits: DecodeLimits, nowMs: number): InferenceEvent {
+export function toEvent(get: Attr, body: Body, at: string, limits: DecodeLimits, nowMs: number): InferenceEvent {
   const specversion = get('specversion');
   if (specversion === undefined) throw new InvalidInput(`${at}ce-specversion: missing`);
   if (specversion !== '1.0') throw new InvalidInput(`${at}ce-specversion: must be "1.0", got ${JSON.stringify(specversion)}`);
@@ -134,7 +134,8 @@ function isJsonType(contentType: string | null): boolean {
   return contentType === null || /^application\/([a-z0-9.+-]*\+)?json\b/i.test(contentType);
 }
 
-function decoding<T>(fn: () => T): Decoded<T> {
+/** Runs a decoder, turning its InvalidInput into a `Decoded` failure. */
+export function decoding<T>(fn: () => T): Decoded<T> {
   try {
     return { ok: true, value: fn() };
   } catch (err) {

@@ -28,10 +28,13 @@ export function pack(xs: readonly RawExchange[]): PackedBatch {
   const exchanges: ExchangeMeta[] = [];
   let total = 0;
   for (const x of xs) {
-    const { requestChunks, responseChunks, ...meta } = x;
-    const requestBytes = sum(requestChunks);
-    const responseBytes = sum(responseChunks);
-    exchanges.push({ ...meta, requestBytes, responseBytes });
+    const requestBytes = sum(x.requestChunks);
+    const responseBytes = sum(x.responseChunks);
+    // Spelled out (no rest/spread): one object of a fixed shape per exchange.
+    exchanges.push({
+      id: x.id, start: x.start, model: x.model, protocol: x.protocol, path: x.path, status: x.status, latencyMs: x.latencyMs,
+      requestType: x.requestType, responseType: x.responseType, requestTruncated: x.requestTruncated, responseTruncated: x.responseTruncated, requestBytes, responseBytes,
+    });
     total += requestBytes + responseBytes;
   }
   const buf = Buffer.allocUnsafeSlow(total);
@@ -43,17 +46,21 @@ export function pack(xs: readonly RawExchange[]): PackedBatch {
   return { exchanges, bytes: buf.buffer };
 }
 
+/** One exchange of a packed batch whose bodies start at byte `at`, as views of the batch buffer (no copy). */
+export function unpackOne(bytes: ArrayBuffer, at: number, m: ExchangeMeta): RawExchange {
+  const { requestBytes, responseBytes, ...meta } = m;
+  const request = Buffer.from(bytes, at, requestBytes);
+  const response = Buffer.from(bytes, at + requestBytes, responseBytes);
+  return { ...meta, requestChunks: requestBytes === 0 ? [] : [request], responseChunks: responseBytes === 0 ? [] : [response] };
+}
+
 /** The exchanges of a packed batch, their bodies as views of the batch buffer (no copy). */
 export function unpack(batch: PackedBatch): RawExchange[] {
   const out: RawExchange[] = [];
   let at = 0;
   for (const m of batch.exchanges) {
-    const { requestBytes, responseBytes, ...meta } = m;
-    const request = Buffer.from(batch.bytes, at, requestBytes);
-    at += requestBytes;
-    const response = Buffer.from(batch.bytes, at, responseBytes);
-    at += responseBytes;
-    out.push({ ...meta, requestChunks: requestBytes === 0 ? [] : [request], responseChunks: responseBytes === 0 ? [] : [response] });
+    out.push(unpackOne(batch.bytes, at, m));
+    at += m.requestBytes + m.responseBytes;
   }
   return out;
 }

@@ -1,14 +1,18 @@
 /**
  * The capture worker thread: everything capture does after the request path, off the proxy's event
- * loop. It takes packed batches of raw exchanges, builds redacted CloudEvents, serializes each batch
- * and hands it to the shipper (daemon, else spool). It posts metric increments back to the sidecar
+ * loop. It takes packed batches of raw exchanges and hands serialized batches to the shipper (daemon,
+ * else spool): for a model without redaction rules, the raw bodies as they are in a compact capture
+ * batch (ingest/capture-batch.ts: nothing parsed, no per-event JSON); for a model with rules, parsed
+ * and redacted CloudEvents, so nothing unredacted leaves the pod. It posts metric increments back to the sidecar
  * thread, which owns the Prometheus registry, and answers flush and close requests.
  * Started by sidecar.ts with `CaptureWorkerInit` as workerData; the protocol is `ToWorker`/`FromWorker`.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Redaction } from '../model/types.js';
 import { createLogger, silentLogger } from '../ops/logger.js';
-import { unpack, type PackedBatch } from './capture-batch.js';
+import { encodeCaptureBatch } from '../ingest/capture-batch.js';
+import { unpackOne, type ExchangeMeta, type PackedBatch } from './capture-batch.js';
+import type { RawExchange } from './capture-queue.js';
 import { toEvents, type CaptureEvent, type EventContext } from './events.js';
 import type { CaptureOutcome } from './metrics.js';
 import { compileRedactions } from './redact.js';
@@ -69,12 +73,31 @@ async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
     rulesOf: (m) => rules.get(m) ?? fallback,
   };
 
-  /** Raw exchanges → redacted CloudEvents → one serialized batch → shipper. */
-  const build = (batch: PackedBatch): void => {
+  const header = { namespace: init.namespace, revision: init.revision, endpoint: init.endpoint };
+  /** Exchanges of models without redaction rules: raw bodies in compact batches of at most init.batchBytes (one over it goes alone). */
+  const shipRaw = (plain: Array<{ meta: ExchangeMeta; bodies: Buffer }>): void => {
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i <= plain.length; i++) {
+      const x = plain[i];
+      const size = x === undefined ? 0 : x.bodies.length + 256;
+      if (x === undefined || (i > from && bytes + size > init.batchBytes)) {
+        if (i > from) {
+          const part = plain.slice(from, i);
+          shipper.submit(encodeCaptureBatch(header, part.map((p) => p.meta), Buffer.concat(part.map((p) => p.bodies))), 2 * part.length);
+        }
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+  };
+  /** Exchanges of models with redaction rules: parsed, redacted CloudEvents, serialized in batches of at most init.batchBytes. */
+  const shipRedacted = (xs: RawExchange[]): void => {
     const events: string[] = [];
     let redacted = 0;
     let dropped = 0;
-    for (const x of unpack(batch)) {
+    for (const x of xs) {
       try {
         for (const e of toEvents(x, ctx)) {
           if (e.modelsloredacted !== undefined) redacted += 1;
@@ -87,7 +110,6 @@ async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
     }
     counts.capture('dropped', dropped);
     counts.capture('redacted', redacted);
-    // Batches of at most init.batchBytes serialized (one event over it goes alone).
     let from = 0;
     let bytes = 2;
     for (let i = 0; i <= events.length; i++) {
@@ -99,6 +121,20 @@ async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
       }
       bytes += size;
     }
+  };
+  /** A packed batch from the request thread, split by whether the model's bodies must be redacted (parsed) first. */
+  const build = (batch: PackedBatch): void => {
+    const plain: Array<{ meta: ExchangeMeta; bodies: Buffer }> = [];
+    const toRedact: RawExchange[] = [];
+    let at = 0;
+    for (const meta of batch.exchanges) {
+      const n = meta.requestBytes + meta.responseBytes;
+      if (ctx.rulesOf(meta.model).length === 0) plain.push({ meta, bodies: Buffer.from(batch.bytes, at, n) });
+      else toRedact.push(unpackOne(batch.bytes, at, meta));
+      at += n;
+    }
+    if (plain.length > 0) shipRaw(plain);
+    if (toRedact.length > 0) shipRedacted(toRedact);
   };
 
   port.on('message', (m: ToWorker) => {

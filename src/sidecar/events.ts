@@ -2,8 +2,10 @@
  * Raw exchanges → structured-mode CloudEvents 1.0, the types and extensions of KServe's payload
  * logger (`org.kubeflow.serving.inference.request|response`, inferenceservicename, namespace,
  * component, endpoint) plus modelslo's: revision, protocol, path, status, latency, truncated, redacted.
- * Runs off the request path, in the capture worker.
+ * Runs off the request path, in the capture worker, for models with redaction rules (the others go
+ * in compact capture batches, ingest/capture-batch.ts).
  */
+import { captureSource } from '../ingest/capture-batch.js';
 import type { RawExchange } from './capture-queue.js';
 import { redact, type CompiledRedaction, type Json } from './redact.js';
 
@@ -77,7 +79,7 @@ export function toEvents(x: RawExchange, ctx: EventContext): [CaptureEvent, Capt
   const common = {
     specversion: '1.0' as const,
     id: x.id,
-    source: `http://${x.model === '' ? 'unknown' : x.model}-predictor.${ctx.namespace}/modelslo-sidecar`,
+    source: captureSource(x.model, ctx.namespace),
     inferenceservicename: x.model,
     namespace: ctx.namespace,
     component: 'predictor' as const,

@@ -1,5 +1,7 @@
 /** The sidecar's Prometheus metrics (names as DESIGN.md fixes them), on a registry of its own. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundHistogram } from './bound-histogram.js';
+import { Tallies } from './tally.js';
 import type { Protocol, RouteKind } from './route.js';
 
 /** Outcomes of a captured event. */
@@ -12,18 +14,65 @@ interface Observer {
   observe(v: number): void;
 }
 
-/** Request metrics plus capture health; `observe` is the request path's only call. */
+const PROTOCOLS: readonly Protocol[] = ['v1', 'v2', 'other'];
+
+/**
+ * One model's request metrics with their label children bound: a histogram child per protocol made
+ * at once, a counter child per (protocol, code) made at its first use and kept in an array by code.
+ * Per request: two array reads, one observe, one inc; no strings built, no labels hashed.
+ */
+export class ModelMetrics {
+  private readonly durations: Record<Protocol, Observer>;
+  private readonly codes: Record<Protocol, Array<Child | undefined>> = { v1: [], v2: [], other: [] };
+  private readonly others = new Map<string, Child>();
+
+  constructor(
+    duration: (protocol: Protocol) => Observer,
+    private readonly requests: (protocol: Protocol, code: number) => Child,
+    private readonly other: (protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number) => Child,
+  ) {
+    const [v1, v2, rest] = PROTOCOLS.map(duration) as [Observer, Observer, Observer];
+    this.durations = { v1, v2, other: rest };
+  }
+
+  /** Counts one finished inference request. */
+  observe(protocol: Protocol, code: number, seconds: number): void {
+    this.durations[protocol].observe(seconds);
+    const byCode = this.codes[protocol];
+    let c = byCode[code];
+    if (c === undefined) {
+      c = this.requests(protocol, code);
+      byCode[code] = c;
+    }
+    c.inc();
+  }
+
+  /** Counts one finished request that is not an inference (outside the SLIs). */
+  observeOther(protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number): void {
+    const key = `${protocol} ${route} ${code}`;
+    let c = this.others.get(key);
+    if (c === undefined) {
+      c = this.other(protocol, route, code);
+      this.others.set(key, c);
+    }
+    c.inc();
+  }
+}
+
+/** Request metrics plus capture health; `forModel(m).observe` is the request path's only call. */
 export class SidecarMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
   private readonly others: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'route' | 'code'>;
-  private readonly duration: Histogram<'model' | 'namespace' | 'revision' | 'protocol'>;
+  private readonly duration: BoundHistogram;
   private readonly events: Counter<'outcome'>;
   private readonly payloadBytes: Counter<'direction'>;
   private readonly truncated: Counter<'direction'>;
-  /** Label children cached by key: prom-client hashes labels on every call otherwise. */
-  private readonly counters = new Map<string, Child>();
-  private readonly histograms = new Map<string, Observer>();
+  /** Label children bound per model: prom-client hashes the labels on every call otherwise. */
+  private readonly bound = new Map<string, ModelMetrics>();
+  /** The request counters' counts, handed to prom-client when scraped. */
+  private readonly requestTallies = new Tallies();
+  private readonly otherTallies = new Tallies();
 
   constructor(
     private readonly namespace: string,
@@ -36,20 +85,16 @@ export class SidecarMetrics {
       help: 'Inference requests (V1 :predict/:explain, V2 /infer) proxied to the predictor, by HTTP status code (502/504: the sidecar could not reach it in time, 503: too many waiting).',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
       registers: [this.registry],
+      collect: () => this.requestTallies.toCounter(this.requests),
     });
     this.others = new Counter({
       name: 'modelslo_other_requests_total',
       help: 'Requests that are not inference (health and readiness probes, metadata, unknown paths, OPTIONS *), by route kind and code; kept out of the SLIs.',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'route', 'code'],
       registers: [this.registry],
+      collect: () => this.otherTallies.toCounter(this.others),
     });
-    this.duration = new Histogram({
-      name: 'modelslo_request_duration_seconds',
-      help: 'Time from the request arriving at the sidecar to the last byte of the response sent.',
-      labelNames: ['model', 'namespace', 'revision', 'protocol'],
-      buckets: bucketsSeconds,
-      registers: [this.registry],
-    });
+    this.duration = new BoundHistogram('modelslo_request_duration_seconds', 'Time from the request arriving at the sidecar to the last byte of the response sent.', bucketsSeconds, this.registry);
     this.events = new Counter({
       name: 'modelslo_capture_events_total',
       help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, refused by the daemon), redacted, skipped (probes and metadata calls are not captured).',
@@ -84,33 +129,18 @@ export class SidecarMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelslo_sidecar_' });
   }
 
-  /** Counts one finished request. */
-  observe(model: string, protocol: Protocol, code: number, seconds: number): void {
-    const hkey = `${model}\u0000${protocol}`;
-    let h = this.histograms.get(hkey);
-    if (h === undefined) {
-      h = this.duration.labels(model, this.namespace, this.revision, protocol);
-      this.histograms.set(hkey, h);
+  /** The request metrics of one model, label children bound once (the request path's only metrics calls). */
+  forModel(model: string): ModelMetrics {
+    let m = this.bound.get(model);
+    if (m === undefined) {
+      m = new ModelMetrics(
+        (protocol) => this.duration.child({ model, namespace: this.namespace, revision: this.revision, protocol }),
+        (protocol, code) => this.requestTallies.make({ model, namespace: this.namespace, revision: this.revision, protocol, code: String(code) }),
+        (protocol, route, code) => this.otherTallies.make({ model, namespace: this.namespace, revision: this.revision, protocol, route, code: String(code) }),
+      );
+      this.bound.set(model, m);
     }
-    h.observe(seconds);
-    const ckey = `${hkey}\u0000${code}`;
-    let c = this.counters.get(ckey);
-    if (c === undefined) {
-      c = this.requests.labels(model, this.namespace, this.revision, protocol, String(code));
-      this.counters.set(ckey, c);
-    }
-    c.inc();
-  }
-
-  /** Counts one finished request that is not an inference (outside the SLIs). */
-  observeOther(model: string, protocol: Protocol, route: Exclude<RouteKind, 'inference'>, code: number): void {
-    const key = `${model}\u0000${protocol}\u0000${route}\u0000${code}`;
-    let c = this.counters.get(key);
-    if (c === undefined) {
-      c = this.others.labels(model, this.namespace, this.revision, protocol, route, String(code));
-      this.counters.set(key, c);
-    }
-    c.inc();
+    return m;
   }
 
   /** Counts captured bodies of one direction: their captured bytes, and how many were cut at the limit. */

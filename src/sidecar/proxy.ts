@@ -34,13 +34,17 @@ export interface ProxyDeps {
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones undici sets itself; never forwarded. */
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization', 'proxy-authenticate']);
 
+const PLAIN_CONNECTION = /^\s*keep-alive\s*$/i;
+
 /**
  * The headers to forward: all but the hop-by-hop ones, and those the message's own `Connection`
  * header names (RFC 9110 §7.6.1: "a proxy … MUST remove … each connection option").
  */
 export function endToEnd(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const conn = headers.connection;
-  const named = conn === undefined ? undefined : new Set((Array.isArray(conn) ? conn.join(',') : conn).split(',').map((t) => t.trim().toLowerCase()));
+  // `keep-alive` (nearly every request's) names only a hop-by-hop header: no set to build.
+  const plain = conn === undefined || (typeof conn === 'string' && PLAIN_CONNECTION.test(conn));
+  const named = plain ? undefined : new Set((Array.isArray(conn) ? conn.join(',') : conn).split(',').map((t) => t.trim().toLowerCase()));
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const v = headers[name];
@@ -76,6 +80,41 @@ class Tap {
   }
 }
 
+/**
+ * The request's deadline, given to undici as its abort signal. undici takes an EventEmitter-like
+ * signal (`on`/`once`/`removeListener`, lib/api/abort-signal.js), so one small object and one timer
+ * per request stand in for an AbortController and its EventTarget.
+ */
+class Deadline {
+  aborted = false;
+  private listeners: Array<() => void> = [];
+  private readonly timer: NodeJS.Timeout;
+  constructor(ms: number) {
+    this.timer = setTimeout(fire, ms, this);
+  }
+  on(_event: 'abort', fn: () => void): this {
+    this.listeners.push(fn);
+    return this;
+  }
+  once(event: 'abort', fn: () => void): this {
+    return this.on(event, fn);
+  }
+  removeListener(_event: 'abort', fn: () => void): this {
+    const i = this.listeners.indexOf(fn);
+    if (i >= 0) this.listeners.splice(i, 1);
+    return this;
+  }
+  fire(): void {
+    this.aborted = true;
+    for (const fn of this.listeners.splice(0)) fn();
+  }
+  clear(): void {
+    clearTimeout(this.timer);
+    this.listeners.length = 0;
+  }
+}
+const fire = (d: Deadline): void => d.fire();
+
 function sampled(capture: ModelCapture): boolean {
   return capture.sampleRate >= 1 || (capture.sampleRate > 0 && Math.random() < capture.sampleRate);
 }
@@ -92,13 +131,14 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const path = req.url ?? '/';
   const route = classify(path);
   const model = route.model ?? opts.defaultModel;
+  const bound = deps.metrics.forModel(model);
   // Arrived while the predictor was not ready or warming up (one field read; see readiness.ts).
   const cold = t0 < deps.serving.coldUntil && route.kind === 'inference';
   const count = (code: number, seconds: number): void => {
     if (route.kind === 'inference') {
-      deps.metrics.observe(model, route.protocol, code, seconds);
+      bound.observe(route.protocol, code, seconds);
       if (cold) deps.serving.cold(model, route.protocol, code, seconds);
-    } else deps.metrics.observeOther(model, route.protocol, route.kind, code);
+    } else bound.observeOther(route.protocol, route.kind, code);
   };
   // Only origin-form targets ("/path") go to the predictor: `OPTIONS *` is the sidecar's to answer
   // (RFC 9110 §9.3.7), and absolute or authority forms are not a reverse proxy's business.
@@ -120,13 +160,14 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const id = header(req.headers['ce-id']) ?? header(req.headers['x-request-id']) ?? randomUUID();
 
   const outgoing = endToEnd(req.headers);
-  const span = deps.tracer?.start(`${req.method ?? 'GET'} ${route.protocol}`, req.headers, outgoing, {
+  // Sampling is decided first: an unsampled request builds no span and no attributes.
+  const span = deps.tracer?.start(`${req.method ?? 'GET'} ${route.protocol}`, req.headers, outgoing, () => ({
     'modelslo.model': model,
     'modelslo.namespace': opts.namespace,
     'modelslo.request_id': id,
     'http.request.method': req.method ?? 'GET',
     'url.path': path.split('?')[0] ?? path,
-  });
+  }));
 
   const reqTap = capture ? new Tap(opts.capture.bodyLimitBytes) : undefined;
   const resTap = capture ? new Tap(opts.capture.bodyLimitBytes) : undefined;
@@ -137,12 +178,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     req.pause();
   }
 
-  const abort = new AbortController();
-  let timedOut = false;
-  const deadline = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, opts.upstreamTimeoutMs);
+  const deadline = new Deadline(opts.upstreamTimeoutMs);
   deps.inflight.n += 1;
   const slot = route.kind === 'inference' ? deps.serving.inflight(model) : undefined;
   if (slot !== undefined) slot.n += 1;
@@ -152,7 +188,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const finish = (code: number): void => {
     if (done) return;
     done = true;
-    clearTimeout(deadline);
+    deadline.clear();
     deps.inflight.n -= 1;
     if (slot !== undefined) slot.n -= 1;
     const ms = performance.now() - t0;
@@ -178,11 +214,11 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   };
   res.on('finish', () => finish(status));
   // The client went away before the response was complete: 499 (nginx's "client closed request").
-  res.on('close', () => finish(res.writableFinished ? status : timedOut ? 504 : 499));
+  res.on('close', () => finish(res.writableFinished ? status : deadline.aborted ? 504 : 499));
 
   const fail = (err: unknown): void => {
     const code = (err as { code?: string }).code ?? '';
-    const timeout = timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    const timeout = deadline.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     status = timeout ? 504 : 502;
     if (res.headersSent) {
       // Mid-body failure or the deadline passed while the body was streaming: the client sees a cut
@@ -196,11 +232,11 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     responseType = 'application/json';
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
-    deps.log.warn({ err: timedOut ? undefined : err, id, path, status }, 'predictor request failed');
+    deps.log.warn({ err: deadline.aborted ? undefined : err, id, path, status }, 'predictor request failed');
   };
 
   deps.pool
-    .request({ path, method: (req.method ?? 'GET'), headers: outgoing, body: hasBody ? req : null, signal: abort.signal })
+    .request({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null, signal: deadline })
     .then((up) => {
       status = up.statusCode;
       responseType = header(up.headers['content-type']);

@@ -2,19 +2,15 @@
  * What the request path reads and counts about the predictor's state: the cold-start window (set by
  * the readiness watcher, read by each request as one field) and the inference requests in flight.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { BoundHistogram } from './bound-histogram.js';
+import { ModelMetrics } from './metrics.js';
 import type { Protocol } from './route.js';
+import { Tallies } from './tally.js';
 
 /** Requests in flight of one model: the request path adds and removes 1, a scrape reads it. */
 export interface InflightSlot {
   n: number;
-}
-
-interface Child {
-  inc(): void;
-}
-interface Observer {
-  observe(v: number): void;
 }
 
 /** Cold-start counter and histogram, and the in-flight gauge, on the sidecar's registry. */
@@ -25,9 +21,10 @@ export class ServingState {
    */
   coldUntil = Number.POSITIVE_INFINITY;
   private readonly coldRequests: Counter<'model' | 'namespace' | 'revision' | 'protocol' | 'code'>;
-  private readonly coldDuration: Histogram<'model' | 'namespace' | 'revision' | 'protocol'>;
-  private readonly counters = new Map<string, Child>();
-  private readonly histograms = new Map<string, Observer>();
+  private readonly coldDuration: BoundHistogram;
+  private readonly coldTallies = new Tallies();
+  /** Label children bound per model, as for the request metrics (every request of a warm-up is one). */
+  private readonly bound = new Map<string, ModelMetrics>();
   private readonly slots = new Map<string, InflightSlot>();
 
   constructor(registry: Registry, private readonly namespace: string, private readonly revision: string, bucketsSeconds: number[], defaultModel: string) {
@@ -36,14 +33,9 @@ export class ServingState {
       help: 'Inference requests that arrived while the predictor was not ready or within sidecar.readiness.warmup after it became ready, by code (also counted in modelslo_requests_total).',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
       registers: [registry],
+      collect: () => this.coldTallies.toCounter(this.coldRequests),
     });
-    this.coldDuration = new Histogram({
-      name: 'modelslo_cold_start_request_duration_seconds',
-      help: 'Latency of the cold-start requests (same buckets as modelslo_request_duration_seconds).',
-      labelNames: ['model', 'namespace', 'revision', 'protocol'],
-      buckets: bucketsSeconds,
-      registers: [registry],
-    });
+    this.coldDuration = new BoundHistogram('modelslo_cold_start_request_duration_seconds', 'Latency of the cold-start requests (same buckets as modelslo_request_duration_seconds).', bucketsSeconds, registry);
     const slots = this.slots;
     new Gauge({
       name: 'modelslo_requests_in_flight',
@@ -70,19 +62,18 @@ export class ServingState {
 
   /** Counts one finished cold-start inference request. */
   cold(model: string, protocol: Protocol, code: number, seconds: number): void {
-    const hkey = `${model}\u0000${protocol}`;
-    let h = this.histograms.get(hkey);
-    if (h === undefined) {
-      h = this.coldDuration.labels(model, this.namespace, this.revision, protocol);
-      this.histograms.set(hkey, h);
+    let m = this.bound.get(model);
+    if (m === undefined) {
+      const labels = { model, namespace: this.namespace, revision: this.revision };
+      m = new ModelMetrics(
+        (p) => this.coldDuration.child({ ...labels, protocol: p }),
+        (p, c) => this.coldTallies.make({ ...labels, protocol: p, code: String(c) }),
+        () => {
+          throw new Error('cold starts are counted for inference requests only');
+        },
+      );
+      this.bound.set(model, m);
     }
-    h.observe(seconds);
-    const ckey = `${hkey}\u0000${code}`;
-    let c = this.counters.get(ckey);
-    if (c === undefined) {
-      c = this.coldRequests.labels(model, this.namespace, this.revision, protocol, String(code));
-      this.counters.set(ckey, c);
-    }
-    c.inc();
+    m.observe(protocol, code, seconds);
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Ships capture batches to the daemon (`POST {daemon}/v1/events`, CloudEvents batch mode, bearer
- * token). One batch in flight at a time; a batch that fails after retries (backoff with full jitter),
+ * Ships capture batches to the daemon (`POST {daemon}/v1/events`, bearer token): compact capture
+ * batches (a Buffer; its first byte `{`) or CloudEvents JSON batches (`[`), told apart by that byte,
+ * so a spooled batch keeps its media type across a restart. One batch in flight at a time; a batch that fails after retries (backoff with full jitter),
  * and every batch made while one is in flight or the spool is non-empty, goes to the spool, which is
  * replayed oldest first when the daemon answers again. A batch lives either in flight or in the spool,
  * never both, so each is delivered once (the daemon also dedupes on (source, id)).
  */
 import { Pool } from 'undici';
+import { CAPTURE_BATCH_TYPE } from '../ingest/capture-batch.js';
 import type { Logger } from '../ops/logger.js';
 import type { CaptureOutcome } from './metrics.js';
 import type { Spool, SpoolEntry } from './spool.js';
@@ -28,6 +30,15 @@ export interface ShipperConfig {
 type Sent = { kind: 'ok'; refused: number } | { kind: 'retry' } | { kind: 'reject' };
 const RETRY: Sent = { kind: 'retry' };
 
+/** A serialized batch: CloudEvents JSON (`[…]`) or a compact capture batch (`{header}\n…`). */
+export type Body = string | Buffer;
+
+/** The media type of a serialized batch, from its first byte. */
+export function batchType(body: Body): string {
+  const first = typeof body === 'string' ? body.charCodeAt(0) : body[0];
+  return first === 0x7b ? CAPTURE_BATCH_TYPE : 'application/cloudevents-batch+json';
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff and Jitter"). */
@@ -43,7 +54,7 @@ export class Shipper {
   private spooling = 0;
   private replayFailures = 0;
   private replayTimer: NodeJS.Timeout | undefined;
-  private current: { body: string; events: number } | undefined;
+  private current: { body: Body; events: number } | undefined;
   private closed = false;
 
   constructor(private readonly cfg: ShipperConfig) {
@@ -58,7 +69,7 @@ export class Shipper {
   }
 
   /** Takes a serialized batch; never throws, never waits for the network. */
-  submit(body: string, events: number): void {
+  submit(body: Body, events: number): void {
     if (!this.sending && this.spooling === 0 && this.cfg.spool.length === 0 && !this.closed) {
       void this.sendFresh(body, events);
     } else {
@@ -66,7 +77,7 @@ export class Shipper {
     }
   }
 
-  private async toSpool(body: string, events: number): Promise<void> {
+  private async toSpool(body: Body, events: number): Promise<void> {
     this.spooling += 1;
     try {
       const dropped = await this.cfg.spool.write(body, events);
@@ -82,9 +93,9 @@ export class Shipper {
     this.kick(0);
   }
 
-  private async post(body: string): Promise<Sent> {
+  private async post(body: Body): Promise<Sent> {
     try {
-      const headers: Record<string, string> = { 'content-type': 'application/cloudevents-batch+json' };
+      const headers: Record<string, string> = { 'content-type': batchType(body) };
       if (this.cfg.token !== undefined) headers.authorization = `Bearer ${this.cfg.token}`;
       const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
       if (res.statusCode < 300) return { kind: 'ok', refused: this.refusedOf(await res.body.text()) };
@@ -111,7 +122,7 @@ export class Shipper {
     return refused.length;
   }
 
-  private async sendFresh(body: string, events: number): Promise<void> {
+  private async sendFresh(body: Body, events: number): Promise<void> {
     this.sending = true;
     this.current = { body, events };
     let result: Sent = RETRY;

@@ -1,6 +1,6 @@
 /**
  * The bounded on-disk spool of capture batches the daemon could not take. One file per batch, the
- * exact JSON body to POST, named `<seq>-<events>.batch.json` so order and event counts survive a
+ * exact body to POST (CloudEvents JSON or a compact capture batch; bytes kept as they are), named `<seq>-<events>.batch.json` so order and event counts survive a
  * restart. Crash-safe: write to a `.tmp` file, fsync it, rename, fsync the directory; a `.tmp` left by a
  * crash is deleted at open. When a new batch would exceed the byte bound, the oldest batches are
  * deleted first (drop oldest) and their events reported as dropped.
@@ -70,7 +70,7 @@ export class Spool {
   }
 
   /** Writes a batch durably; resolves to the number of events dropped to make room (or this batch's, if it never fits). */
-  write(body: string, events: number): Promise<number> {
+  write(body: string | Buffer, events: number): Promise<number> {
     return this.serial(async () => {
       const size = Buffer.byteLength(body);
       if (size > this.maxBytes) return events;
@@ -109,13 +109,13 @@ export class Spool {
   }
 
   /** The oldest batch, marked busy (not evicted) until `release` or `remove`. */
-  async takeOldest(): Promise<{ entry: SpoolEntry; body: string } | undefined> {
+  async takeOldest(): Promise<{ entry: SpoolEntry; body: Buffer } | undefined> {
     return this.serial(async () => {
       for (;;) {
         const entry = this.entries[0];
         if (entry === undefined) return undefined;
         try {
-          const body = await readFile(join(this.dir, entry.name), 'utf8');
+          const body = await readFile(join(this.dir, entry.name));
           this.busy = entry.name;
           return { entry, body };
         } catch {

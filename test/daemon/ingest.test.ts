@@ -1,6 +1,7 @@
 /** The daemon over HTTP with real clients: KServe logger events, sidecar batches, dedupe, auth, limits. */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPTURE_BATCH_TYPE, encodeCaptureBatch } from '../../src/ingest/capture-batch.js';
 import { BATCH_TYPE, kserveHeaders, sidecarEvent } from '../support/events.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 
@@ -77,6 +78,45 @@ describe('KServe payload logger (binary mode, its exact header set)', () => {
     const h = kserveHeaders('request', 'x');
     delete h['Ce-Inferenceservicename'];
     expect(await d.post('/', V1_REQUEST, h)).toMatchObject({ status: 400, body: { error: 'ce-inferenceservicename: missing' } });
+  });
+});
+
+describe('compact capture batches (application/x-modelslo-capture-batch)', () => {
+  const TYPE = { 'content-type': CAPTURE_BATCH_TYPE };
+  const head = { namespace: 'payments', revision: 'fraud-detector-predictor-00002', endpoint: 'default' };
+  const ex = (id: string, request: string, response: string, status = 200) => ({
+    id, start: Date.now() - 50, model: 'fraud-detector', protocol: 'v2' as const, path: '/v2/models/fraud-detector/infer', status, latencyMs: 7.5,
+    requestType: 'application/json', responseType: 'application/json', requestBytes: Buffer.byteLength(request), responseBytes: Buffer.byteLength(response), requestTruncated: false, responseTruncated: false,
+  });
+  const V2_IN = JSON.stringify({ inputs: [{ name: 'amount', datatype: 'FP32', shape: [1], data: [42.5] }, { name: 'country', datatype: 'BYTES', shape: [1], data: ['NL'] }] });
+  const V2_OUT = JSON.stringify({ outputs: [{ name: 'fraud_probability', datatype: 'FP32', shape: [1], data: [0.07] }] });
+
+  it('stores both events of each exchange, joined, with V2 features, predictions, status and latency', async () => {
+    const body = encodeCaptureBatch(head, [ex('cb-1', V2_IN, V2_OUT), ex('cb-2', V2_IN, '{"error":"overloaded"}', 503)], Buffer.from(V2_IN + V2_OUT + V2_IN + '{"error":"overloaded"}'));
+    expect(await d.post('/v1/events', body, TYPE)).toMatchObject({ status: 200, body: { accepted: 4, stored: 4, duplicates: 0, refused: [] } });
+    expect(await prediction('cb-1')).toMatchObject({ state: 'joined', status: 200, latencyMs: 7.5, features: [{ amount: 42.5, country: 'NL' }], predictions: [{ fraud_probability: 0.07 }] });
+    expect(await prediction('cb-2')).toMatchObject({ state: 'joined', status: 503, predictions: null, response: { error: 'overloaded' } });
+    expect(await d.post('/v1/events', body, TYPE)).toMatchObject({ status: 200, body: { stored: 0, duplicates: 4 } });
+  });
+
+  it('answers 400 naming the field when the header is bad, and stores nothing', async () => {
+    const before = rowCount('events');
+    const bad = Buffer.from(`${JSON.stringify({ format: 'modelslo-capture', version: 1, ...head, exchanges: [{ ...ex('cb-bad', '{}', '{}'), responseBytes: 99 }] })}\n{}{}`);
+    expect(await d.post('/v1/events', bad, TYPE)).toMatchObject({ status: 400, body: { error: "exchanges: the bodies' byte counts add up to 101, but 4 bytes follow the header" } });
+    expect(await d.post('/v1/events', Buffer.from('no header line'), TYPE)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^header: no newline/) } });
+    expect(rowCount('events')).toBe(before);
+  });
+
+  it('refuses one exchange with a bad field by index, naming it, and stores its neighbour', async () => {
+    const body = encodeCaptureBatch(head, [{ ...ex('cb-3', '{}', '{}'), status: 42 }, ex('cb-4', V2_IN, V2_OUT)], Buffer.from('{}{}' + V2_IN + V2_OUT));
+    const error = 'exchanges[0].status: must be an HTTP status (integer 100–599), got 42';
+    expect(await d.post('/v1/events', body, TYPE)).toMatchObject({ status: 200, body: { accepted: 2, stored: 2, refused: [{ index: 0, error }, { index: 1, error }] } });
+    expect(await prediction('cb-4')).toMatchObject({ state: 'joined' });
+  });
+
+  it('needs the token like every other ingest request', async () => {
+    const body = encodeCaptureBatch(head, [ex('cb-5', V2_IN, V2_OUT)], Buffer.from(V2_IN + V2_OUT));
+    expect((await d.post('/v1/events', body, TYPE, false)).status).toBe(401);
   });
 });
 

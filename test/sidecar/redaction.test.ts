@@ -82,7 +82,9 @@ describe('a redacted value never reaches the daemon or the spool', () => {
     await send(`${sidecar.url}/echo`, { headers: { 'content-type': 'application/json' }, body: `{"ssn":"${SECRET}","pad":"${'x'.repeat(100_000)}"}` });
     expect(model.seen.filter((s) => s.body.toString().includes(SECRET))).toHaveLength(3);
     sidecar.flushQueue();
-    await waitFor('spooled batches', async () => (await readdir(dir)).some((f) => f.endsWith('.batch.json')));
+    // All six events spooled (a batch may be cut by the batch timer between requests): `<seq>-<events>.batch.json`.
+    const spooledEvents = async (): Promise<number> => (await readdir(dir)).filter((f) => f.endsWith('.batch.json')).reduce((n, f) => n + Number(f.split('-')[1]?.split('.')[0] ?? 0), 0);
+    await waitFor('all six events spooled', async () => (await spooledEvents()) === 6);
     const spooled = await Promise.all((await readdir(dir)).map((f) => readFile(join(dir, f), 'utf8')));
     expect(spooled.join('')).toContain('hmac-sha256:');
     expect(spooled.join('')).not.toContain(SECRET);

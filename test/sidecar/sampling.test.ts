@@ -21,9 +21,27 @@ describe('head sampling', () => {
   it.each(cases)('%s', async (_name, ratio, headers, recording, traceparent) => {
     const tracer = createTracer('http://127.0.0.1:1/v1/traces', undefined, {}, ratio);
     const outgoing: Record<string, string | string[]> = {};
-    const span = tracer.start('POST v2', headers, outgoing, { 'modelslo.model': 'm' });
-    expect(span.isRecording()).toBe(recording);
+    const span = tracer.start('POST v2', headers, outgoing, () => ({ 'modelslo.model': 'm' }));
+    expect(span?.isRecording() ?? false).toBe(recording);
     expect(String(outgoing.traceparent)).toMatch(traceparent);
+    await tracer.shutdown();
+  });
+});
+
+describe('the root sampling ratio', () => {
+  it('keeps about the configured share of root spans, and propagates a fresh traceparent for every other one', async () => {
+    const tracer = createTracer('http://127.0.0.1:1/v1/traces', undefined, {}, 0.25);
+    let recorded = 0;
+    const traces = new Set<string>();
+    for (let i = 0; i < 4000; i++) {
+      const outgoing: Record<string, string | string[]> = {};
+      if (tracer.start('POST v2', {}, outgoing, () => ({})) !== undefined) recorded += 1;
+      traces.add(String(outgoing.traceparent).split('-')[1] ?? '');
+    }
+    // Binomial(4000, 0.25): sd ≈ 27, so ±150 is more than 5 sd.
+    expect(recorded).toBeGreaterThan(850);
+    expect(recorded).toBeLessThan(1150);
+    expect(traces.size).toBe(4000);
     await tracer.shutdown();
   });
 });

@@ -22,9 +22,9 @@ describe('spool', () => {
       expect(b.length).toBe(2);
       expect((await readdir(dir)).some((f) => f.endsWith('.tmp'))).toBe(false);
       const first = await b.takeOldest();
-      expect(first?.body).toBe('["a"]');
+      expect(first?.body.toString()).toBe('["a"]');
       if (first !== undefined) await b.remove(first.entry);
-      expect((await b.takeOldest())?.body).toBe('["b","b"]');
+      expect((await b.takeOldest())?.body.toString()).toBe('["b","b"]');
       b.release();
       expect(await b.write('["c"]', 1)).toBe(0);
       expect((await readdir(dir)).sort()).toEqual(['0000000000000002-2.batch.json', '0000000000000003-1.batch.json']);

@@ -5,6 +5,24 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CAPTURE_BATCH_TYPE, captureRecords } from '../../src/ingest/capture-batch.js';
+
+const LIMITS = { eventPayloadBytes: 16 * 1024 * 1024, jsonDepth: 64 };
+
+/**
+ * The CloudEvents of one received batch: a JSON batch as it is; a compact capture batch read by the
+ * daemon's own decoder (ingest/capture-batch.ts) into the structured-mode events it stands for.
+ */
+export function batchEvents(x: Received): Array<Record<string, unknown>> {
+  if (x.headers['content-type'] !== CAPTURE_BATCH_TYPE) return JSON.parse(x.body.toString('utf8')) as Array<Record<string, unknown>>;
+  const got = captureRecords(x.body, LIMITS);
+  if (!got.ok) throw new Error(`the receiver got a bad compact capture batch: ${got.error}`);
+  return got.value.records.map((r) => ({
+    ...r.attrs,
+    ...(r.body.json !== undefined ? { data: r.body.json } : {}),
+    ...(r.body.bytes !== undefined ? { data_base64: r.body.bytes.toString('base64') } : {}),
+  }));
+}
 
 /** One received POST. */
 export interface Received {
@@ -19,7 +37,7 @@ export interface EventReceiver {
   url: string;
   port: number;
   received: Received[];
-  /** The CloudEvents of every `/v1/events` batch, in arrival order. */
+  /** The CloudEvents of every `/v1/events` batch, in arrival order (compact batches expanded). */
   events(): Array<Record<string, unknown>>;
   /** Delay before answering (0: answer at once). */
   slowMs: number;
@@ -43,7 +61,7 @@ export async function startEventReceiver(): Promise<EventReceiver> {
     events: () =>
       r.received
         .filter((x) => x.path === '/v1/events')
-        .flatMap((x) => JSON.parse(x.body.toString('utf8')) as Array<Record<string, unknown>>),
+        .flatMap(batchEvents),
     async up() {
       if (server !== undefined) return;
       const s = createServer((req, res) => {
