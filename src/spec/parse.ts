@@ -5,6 +5,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { TESTS_BY_KIND } from '../drift/choose.js';
 import type { Config, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
+import { checkFailureAlerts, failureAlerts } from './alerts-schema.js';
 import { canarySettings, checkCanary } from './canary-schema.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { parseSelector } from './promql.js';
@@ -86,6 +87,7 @@ function crossCheck(cfg: ConfigFile): Problem[] {
     });
     if (model.drift !== undefined) out.push(...checkDrift(model.drift, at));
     if (model.canary !== undefined) out.push(...checkCanary(model.canary, at, cfg.daemon.prometheus_url));
+    out.push(...checkFailureAlerts(failureAlerts(model.alerts, cfg.defaults.alerts), at));
     if (model.latency_buckets_ms !== undefined && model.sli_source === 'kserve') {
       out.push([at('latency_buckets_ms'), 'cannot be set with sli_source: kserve (Knative fixes its buckets)']);
     }
@@ -190,6 +192,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     }),
     ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),
     ...(m.canary ? { canary: canarySettings(m.canary, m.drift?.prediction) } : {}),
+    alerts: failureAlerts(m.alerts, cfg.defaults.alerts),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
     w.weekly !== undefined

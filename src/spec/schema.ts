@@ -4,6 +4,7 @@
  */
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { alertsSchema } from './alerts-schema.js';
 import { canarySchema } from './canary-schema.js';
 
 /** Default latency histogram bounds (ms) of the sidecar; configured thresholds are added to these. */
@@ -119,6 +120,7 @@ const model = z.strictObject({
   capture: capture.default({ sample_rate: 1, redact: [] }),
   drift: drift.optional(),
   canary: canarySchema.optional(),
+  alerts: alertsSchema.optional(),
 });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a time HH:MM');
@@ -206,6 +208,7 @@ const defaults = z.strictObject({
   runbook_url: url.optional(),
   dashboard_url: url.optional(),
   latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
+  alerts: alertsSchema.optional(),
 });
 
 // Postmortem reports: with auto, the daemon drafts one when an incident's page resolves, into dir.
