@@ -203,8 +203,9 @@ function versionSkew(model: Model): AlertingRule[] {
   const revisions = `count(sum by (${counter.revision}) (rate(${renderSelector(counter.selector)}[5m])) > 0) or vector(0)`;
   const decisions = `${CANARY_DECISIONS_METRIC}{namespace=${q(model.namespace)},model=${q(model.name)},decision=~"step|promote|rollback"}`;
   // A decision series new within `for` counts too: increase() ignores a counter's first sample.
+  // `for` (not a subquery) holds the two revisions that long: Prometheus restores it across restarts.
   const expr =
-    `min_over_time((${revisions})[${s.for}:5m]) > 1\n` +
+    `(${revisions}) > 1\n` +
     `unless on () (sum(increase(${decisions}[${s.for}])) > 0)\n` +
     `unless on () count(${decisions} unless ${decisions} offset ${s.for})`;
   return [
@@ -219,7 +220,6 @@ function versionSkew(model: Model): AlertingRule[] {
           `More than one revision of ${model.namespace}/${model.name} has had traffic for ${s.for} and modelslo's canary analysis made no step, promote or rollback decision in that time: an untracked canary. ` +
           `Promote or roll back (canaryTrafficPercent), or add a canary section so the daemon judges it; \`kubectl get isvc ${model.name} -n ${model.namespace} -o jsonpath='{.status.components.predictor.traffic}'\` shows the split.`,
       },
-      false,
     ),
   ];
 }

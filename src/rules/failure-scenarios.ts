@@ -237,7 +237,7 @@ function skewScenario(model: Model, tracked: boolean): FailureScenario | undefin
   const c = requestCounter(model);
   if (rule === undefined || c === undefined) return undefined;
   const at = 10;
-  const fire = firesAt(at + minutesOf(model.alerts.versionSkew.for) + 10, '0m');
+  const fire = firesAt(at + 1, model.alerts.versionSkew.for);
   const total = fire + 5;
   const id = (revision: string): SeriesId =>
     model.sliSource === 'kserve'
