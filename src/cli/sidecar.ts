@@ -22,7 +22,10 @@ interface SidecarFlags {
   tokenFile?: string;
   otlpEndpoint?: string;
   traceSampleRatio?: string;
-  readyPath: string;
+  readyPath?: string;
+  readyInterval?: string;
+  readyTimeout?: string;
+  warmup?: string;
   tracing: boolean;
 }
 
@@ -35,6 +38,9 @@ Environment:
   POD_NAMESPACE         namespace (set it from the downward API, fieldRef metadata.namespace) when --namespace is not given
   MODELSLO_ENDPOINT     "default" or "canary" when --endpoint is not given
   MODELSLO_LOG_LEVEL    log level (default info); logs are JSON lines on stderr
+Metrics on /metrics (docs/sidecar.md): requests, latency, capture health, requests in flight, and the
+predictor's readiness polled at --ready-path: modelslo_predictor_ready, modelslo_predictor_load_seconds
+(model load time), readiness transitions, and cold-start requests (not ready or within --warmup).
 Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 invalid config, 2 usage error or cannot start.`;
 
 /** Turns flags (and env, config) into options; throws UsageError naming the bad flag. */
@@ -52,7 +58,7 @@ export async function sidecarOptions(flags: SidecarFlags): Promise<SidecarOption
   try {
     token = readSecret(flags.tokenFile, 'MODELSLO_TOKEN');
     return resolveOptions(
-      { upstream: flags.upstream, listen, daemon: flags.daemon, otlpEndpoint: flags.otlpEndpoint, traceSampleRatio: flags.traceSampleRatio === undefined ? undefined : flags.traceSampleRatio.trim() === '' ? Number.NaN : Number(flags.traceSampleRatio), model: flags.model, namespace: flags.namespace, revision: flags.revision, endpoint: flags.endpoint, token, readyPath: flags.readyPath },
+      { upstream: flags.upstream, listen, daemon: flags.daemon, otlpEndpoint: flags.otlpEndpoint, traceSampleRatio: flags.traceSampleRatio === undefined ? undefined : flags.traceSampleRatio.trim() === '' ? Number.NaN : Number(flags.traceSampleRatio), model: flags.model, namespace: flags.namespace, revision: flags.revision, endpoint: flags.endpoint, token, readyPath: flags.readyPath, readyInterval: flags.readyInterval, readyTimeout: flags.readyTimeout, warmup: flags.warmup },
       config,
     );
   } catch (err) {
@@ -76,7 +82,10 @@ export function registerSidecar(program: Command): void {
     .option('--token-file <file>', 'file holding the daemon bearer token (else MODELSLO_TOKEN)')
     .option('--otlp-endpoint <url>', 'OTLP/HTTP traces URL (default {daemon}/v1/traces)')
     .option('--trace-sample-ratio <r>', 'share of request spans recorded, 0..1 (default: sidecar.trace_sample_ratio, else 0.1); a sampled incoming traceparent is always followed')
-    .option('--ready-path <path>', 'predictor path /readyz probes', '/v2/health/ready')
+    .option('--ready-path <path>', 'predictor readiness path, polled for load time and cold starts and probed by /readyz; {model} is the model (default: sidecar.readiness.path, else /v2/health/ready; V1-only servers: /v1/models/{model})')
+    .option('--ready-interval <duration>', 'how often the readiness path is polled (default: sidecar.readiness.interval, else 1s)')
+    .option('--ready-timeout <duration>', 'a readiness probe not answered within this is not ready (default: sidecar.readiness.timeout, else 1s)')
+    .option('--warmup <duration>', 'requests within this after the predictor became ready count as cold starts (default: sidecar.readiness.warmup, else 60s)')
     .option('--no-tracing', 'do not export spans')
     .addHelpText('after', ENV_HELP)
     .action(async (flags: SidecarFlags) => {

@@ -250,6 +250,8 @@ export interface SidecarSettings {
   shutdownTimeout: string;
   /** Head-sampling ratio of request spans in [0, 1] (a sampled incoming traceparent is always followed). */
   traceSampleRatio: number;
+  /** Polling of the predictor's readiness: path (`{model}` is the default model), interval, timeout, warm-up (durations). */
+  readiness: { path: string; interval: string; timeout: string; warmup: string };
   capture: {
     bodyLimitBytes: number;
     queueEvents: number;

@@ -38,8 +38,10 @@ export interface SidecarOptions {
   clientHeadersTimeoutMs: number;
   /** The whole shutdown: drain in-flight requests, then deliver or spool captures, then stop. */
   shutdownBudgetMs: number;
-  /** Path probed on the predictor by /readyz. */
+  /** Path probed on the predictor by /readyz and the readiness watcher (`{model}` already replaced). */
   readyPath: string;
+  /** Readiness polling: every intervalMs, each probe cut at timeoutMs; requests within warmupMs of readiness are cold starts. */
+  readiness: { intervalMs: number; timeoutMs: number; warmupMs: number };
   /** Histogram bounds in seconds: every configured bucket and latency threshold. */
   bucketsSeconds: number[];
   models: Map<string, ModelCapture>;
@@ -67,6 +69,7 @@ export const DEFAULT_SIDECAR_SETTINGS: SidecarSettings = {
   upstreamQueue: 256,
   shutdownTimeout: '25s',
   traceSampleRatio: 0.1,
+  readiness: { path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' },
   capture: { bodyLimitBytes: 64 * 1024, queueEvents: 10_000, batchEvents: 500, batchBytes: 8 * 1024 * 1024, batchInterval: '1s', spoolDir: './.modelslo/spool', spoolBytes: 256 * 1024 * 1024 },
 };
 
@@ -86,6 +89,10 @@ export interface SidecarInputs {
   endpoint?: string;
   token?: string;
   readyPath?: string;
+  /** Durations such as 1s or 500ms (flags --ready-interval, --ready-timeout, --warmup). */
+  readyInterval?: string;
+  readyTimeout?: string;
+  warmup?: string;
   redactKey?: Buffer;
 }
 
@@ -103,6 +110,25 @@ function baseUrl(text: string, flag: string): string {
 function sampleRatio(r: number): number {
   if (!(r >= 0 && r <= 1)) throw new Error(`--trace-sample-ratio must be a number in [0, 1], got "${r}"`);
   return r;
+}
+
+/** Milliseconds of a duration flag or setting; `positive`: 0 is refused. */
+function durationMs(text: string, flag: string, positive: boolean): number {
+  let s: number;
+  try {
+    s = durationSeconds(text);
+  } catch {
+    throw new Error(`${flag} must be a duration such as 1s or 500ms, got "${text}"`);
+  }
+  if (positive && s <= 0) throw new Error(`${flag} must be more than 0, got "${text}"`);
+  return s * 1000;
+}
+
+/** The readiness path with `{model}` replaced (V1: /v1/models/{model}). */
+function readyPathFor(path: string, model: string): string {
+  if (!path.startsWith('/')) throw new Error(`--ready-path must be a path such as /v2/health/ready or /v1/models/{model}, got "${path}"`);
+  if (path.includes('{model}') && model === '') throw new Error(`--ready-path "${path}" names {model} but no model is known: give --model (or K_SERVICE, or a config with a model)`);
+  return path.replaceAll('{model}', encodeURIComponent(model));
 }
 
 /** Model name from Knative's K_SERVICE (`<isvc>-predictor` or older `<isvc>-predictor-default`). */
@@ -134,6 +160,7 @@ export function resolveOptions(inputs: SidecarInputs, config: Config | undefined
   const endpoint = inputs.endpoint ?? env.MODELSLO_ENDPOINT ?? 'default';
   if (endpoint !== 'default' && endpoint !== 'canary') throw new Error(`--endpoint must be default or canary, got "${endpoint}"`);
   const c = settings.capture;
+  const r = settings.readiness;
   return {
     upstream: baseUrl(inputs.upstream, '--upstream'),
     host: inputs.listen.host,
@@ -151,7 +178,12 @@ export function resolveOptions(inputs: SidecarInputs, config: Config | undefined
     upstreamQueue: settings.upstreamQueue,
     clientHeadersTimeoutMs: 10_000,
     shutdownBudgetMs: durationSeconds(settings.shutdownTimeout) * 1000,
-    readyPath: inputs.readyPath ?? '/v2/health/ready',
+    readyPath: readyPathFor(inputs.readyPath ?? r.path, defaultModel),
+    readiness: {
+      intervalMs: durationMs(inputs.readyInterval ?? r.interval, inputs.readyInterval === undefined ? 'sidecar.readiness.interval' : '--ready-interval', true),
+      timeoutMs: durationMs(inputs.readyTimeout ?? r.timeout, inputs.readyTimeout === undefined ? 'sidecar.readiness.timeout' : '--ready-timeout', true),
+      warmupMs: durationMs(inputs.warmup ?? r.warmup, inputs.warmup === undefined ? 'sidecar.readiness.warmup' : '--warmup', false),
+    },
     bucketsSeconds: bucketsFor(config?.models ?? []),
     models,
     fallbackCapture: { sampleRate: 1, redact: [] },

@@ -14,6 +14,7 @@ import type { RawExchange } from './capture-queue.js';
 import type { SidecarMetrics } from './metrics.js';
 import type { ModelCapture, SidecarOptions } from './options.js';
 import { classify } from './route.js';
+import type { ServingState } from './serving-state.js';
 import type { RequestTracer } from './tracing.js';
 
 /** What the request path uses. */
@@ -21,6 +22,8 @@ export interface ProxyDeps {
   opts: SidecarOptions;
   pool: Pool;
   metrics: SidecarMetrics;
+  /** Cold-start window and in-flight gauge. */
+  serving: ServingState;
   tracer: RequestTracer | undefined;
   enqueue(x: RawExchange): void;
   log: Logger;
@@ -89,9 +92,13 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const path = req.url ?? '/';
   const route = classify(path);
   const model = route.model ?? opts.defaultModel;
+  // Arrived while the predictor was not ready or warming up (one field read; see readiness.ts).
+  const cold = t0 < deps.serving.coldUntil && route.kind === 'inference';
   const count = (code: number, seconds: number): void => {
-    if (route.kind === 'inference') deps.metrics.observe(model, route.protocol, code, seconds);
-    else deps.metrics.observeOther(model, route.protocol, route.kind, code);
+    if (route.kind === 'inference') {
+      deps.metrics.observe(model, route.protocol, code, seconds);
+      if (cold) deps.serving.cold(model, route.protocol, code, seconds);
+    } else deps.metrics.observeOther(model, route.protocol, route.kind, code);
   };
   // Only origin-form targets ("/path") go to the predictor: `OPTIONS *` is the sidecar's to answer
   // (RFC 9110 §9.3.7), and absolute or authority forms are not a reverse proxy's business.
@@ -137,6 +144,8 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     abort.abort();
   }, opts.upstreamTimeoutMs);
   deps.inflight.n += 1;
+  const slot = route.kind === 'inference' ? deps.serving.inflight(model) : undefined;
+  if (slot !== undefined) slot.n += 1;
   let status = 0;
   let responseType: string | undefined;
   let done = false;
@@ -145,6 +154,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     done = true;
     clearTimeout(deadline);
     deps.inflight.n -= 1;
+    if (slot !== undefined) slot.n -= 1;
     const ms = performance.now() - t0;
     count(code, ms / 1000);
     if (span !== undefined) deps.tracer?.end(span, code);

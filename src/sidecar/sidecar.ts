@@ -1,6 +1,7 @@
 /** The sidecar process's composition root: proxy server, metrics, tracer, and the capture worker thread (events, spool, shipper). */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { silentLogger, type Logger } from '../ops/logger.js';
 import { pack } from './capture-batch.js';
@@ -9,6 +10,8 @@ import { CaptureWorker } from './capture-thread.js';
 import { SidecarMetrics } from './metrics.js';
 import type { SidecarOptions } from './options.js';
 import { proxyRequest } from './proxy.js';
+import { httpProbe, ReadinessWatcher } from './readiness.js';
+import { ServingState } from './serving-state.js';
 import { createTracer, type RequestTracer } from './tracing.js';
 
 /** A running sidecar. */
@@ -16,6 +19,8 @@ export interface Sidecar {
   url: string;
   port: number;
   metrics: SidecarMetrics;
+  /** The predictor's readiness as last probed (load time, cold-start window). */
+  readiness: ReadinessWatcher;
   /** Exchanges waiting in memory on the request thread. */
   queueLength(): number;
   /** Posts everything queued now to the capture worker (tests and shutdown); it is shipped or spooled from there. */
@@ -36,6 +41,7 @@ export interface SidecarPorts {
 
 /** Starts the sidecar listening on opts.host:opts.port (port 0: any free port). */
 export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {}): Promise<Sidecar> {
+  const startedAt = performance.now();
   const log = ports.log ?? silentLogger();
   const queue = new CaptureQueue(Math.max(1, Math.floor(opts.capture.queueEvents / 2)));
   const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => queue.length * 2);
@@ -100,7 +106,22 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     }
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: ok, detail }));
   };
-  const deps = { opts, pool, metrics, tracer, enqueue, log, inflight: { n: 0 } };
+  const serving = new ServingState(metrics.registry, opts.namespace, opts.revision, opts.bucketsSeconds, opts.defaultModel);
+  // A pool of its own: probes never wait behind inference requests for a connection.
+  const probePool = new Pool(upstream.origin, { connections: 1, keepAliveTimeout: 30_000 });
+  const readiness = new ReadinessWatcher({
+    probe: httpProbe(probePool, opts.readyPath, opts.readiness.timeoutMs),
+    intervalMs: opts.readiness.intervalMs,
+    warmupMs: opts.readiness.warmupMs,
+    state: serving,
+    registry: metrics.registry,
+    model: opts.defaultModel,
+    namespace: opts.namespace,
+    revision: opts.revision,
+    startedAt,
+    log,
+  });
+  const deps = { opts, pool, metrics, serving, tracer, enqueue, log, inflight: { n: 0 } };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     if (url === '/metrics') {
@@ -128,10 +149,12 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     await capture.close(0);
     await tracer?.shutdown();
     await pool.close();
+    await probePool.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+  readiness.start();
   log.info({ listen: `${opts.host}:${port}`, upstream: opts.upstream, daemon: opts.daemon, namespace: opts.namespace, revision: opts.revision }, 'sidecar listening');
 
   const flushQueue = (): void => {
@@ -141,6 +164,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     url: `http://${host}:${port}`,
     port,
     metrics,
+    readiness,
     queueLength: () => queue.length,
     flushQueue,
     async close(budgetMs = opts.shutdownBudgetMs) {
@@ -149,6 +173,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
       const end = Date.now() + budgetMs;
       const left = (): number => Math.max(0, end - Date.now());
       closing = true;
+      await readiness.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drainMs = Math.round(budgetMs * 0.4);
@@ -163,6 +188,7 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
       await capture.close(Math.max(0, left() - 2 * margin));
       await Promise.race([tracer?.shutdown(), new Promise((r) => setTimeout(r, Math.max(0, left() - margin)).unref())]);
       await pool.destroy();
+      await probePool.destroy();
       log.info({ shipped: await metrics.captured('shipped'), spooled: await metrics.captured('spooled'), dropped: await metrics.captured('dropped'), skipped: await metrics.captured('skipped'), tookMs: budgetMs - left() }, 'sidecar stopped');
     },
   };

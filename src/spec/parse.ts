@@ -221,6 +221,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
       upstreamQueue: cfg.sidecar.upstream_queue,
       shutdownTimeout: cfg.sidecar.shutdown_timeout,
       traceSampleRatio: cfg.sidecar.trace_sample_ratio,
+      readiness: { ...cfg.sidecar.readiness },
       capture: {
         bodyLimitBytes: c.body_limit_bytes,
         queueEvents: c.queue_events,

@@ -27,6 +27,8 @@ const sloName = z.string().regex(/^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$/, 'must 
 
 const duration = z.string().regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, 'must be a Prometheus duration such as 10m');
 
+const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'must be more than 0');
+
 const url = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 
 const owner = z.strictObject({
@@ -190,6 +192,15 @@ const sidecar = z.strictObject({
   shutdown_timeout: duration.default('25s'),
   // Head sampling of request spans (ParentBased(TraceIdRatioBased)); SLIs come from metrics, not spans.
   trace_sample_ratio: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0.1),
+  // The predictor's readiness, polled for the load-time and cold-start SLIs (docs/sidecar.md#readiness).
+  readiness: z
+    .strictObject({
+      path: z.string().regex(/^\/\S*$/, 'must be a path such as /v2/health/ready or /v1/models/{model}').default('/v2/health/ready'),
+      interval: positiveDuration.default('1s'),
+      timeout: positiveDuration.default('1s'),
+      warmup: duration.default('60s'),
+    })
+    .default({ path: '/v2/health/ready', interval: '1s', timeout: '1s', warmup: '60s' }),
   capture: z
     .strictObject({
       body_limit_bytes: bytes.default(64 * 1024),
