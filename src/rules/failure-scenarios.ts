@@ -174,7 +174,7 @@ function thrashScenario(model: Model): FailureScenario {
   };
 }
 
-/** F3: cold-start requests all faster than a quarter of the bound, then all slower than twice it. */
+/** F3: cold-start requests all in the smallest bucket, then all past the largest (the sidecar's buckets). */
 function coldStartScenario(model: Model): FailureScenario | undefined {
   const [rule] = rulesOf(model, FAILURE_ALERTS.coldStartLatency);
   if (rule === undefined) return undefined;
@@ -184,16 +184,18 @@ function coldStartScenario(model: Model): FailureScenario | undefined {
   const fire = firesAt(at + w, s.for);
   const total = fire + 5;
   const perMinute = Math.ceil(s.minRequests / w) + 1;
-  const t = s.p99Ms / 1000;
   const labels = { namespace: model.namespace, model: model.name, revision: `${model.name}-predictor-00001`, protocol: 'v2' };
+  const bounds = [...model.latencyBucketsMs.map((ms) => ms / 1000), Infinity];
+  const smallest = bounds[0] ?? 0;
+  // Healthy: p99 within the smallest bucket; failing: histogram_quantile answers the largest bound.
   const bucket = (le: number): ScenarioSeries => ({
     id: { metric: `${SIDECAR_HEALTH_METRICS.coldStartDuration}_bucket`, labels: { ...labels, le: Number.isFinite(le) ? String(le) : '+Inf' } },
-    values: counter(total, (i) => (i < at ? perMinute : le > 2 * t ? perMinute : 0)),
+    values: counter(total, (i) => (i < at || !Number.isFinite(le) ? (le >= smallest ? perMinute : 0) : 0)),
   });
   return {
     alertname: rule.alert,
     name: `${rule.alert}: cold-start p99 over ${s.p99Ms} ms with ${s.minRequests}+ requests fires, silent while fast`,
-    series: [...[t / 4, t / 2, t, 2 * t, 4 * t, Infinity].map(bucket), { id: { metric: SIDECAR_HEALTH_METRICS.coldStartRequests, labels: { ...labels, code: '200' } }, values: counter(total, () => perMinute) }],
+    series: [...bounds.map(bucket), { id: { metric: SIDECAR_HEALTH_METRICS.coldStartRequests, labels: { ...labels, code: '200' } }, values: counter(total, () => perMinute) }],
     checks: [
       { minute: before(at - 1), firing: [] },
       { minute: fire, firing: [{ rule, labels: {} }] },

@@ -40,7 +40,7 @@ export type AlertsFile = z.output<typeof alertsSchema>;
 export const FAILURE_ALERT_DEFAULTS: FailureAlerts = {
   modelLoadFailure: { enabled: true, severity: 'page', for: '15m', restarts: 3, window: '30m' },
   oomKills: { enabled: true, severity: 'ticket', for: '0m', restarts: 1, window: '1h' },
-  coldStartLatency: { enabled: true, severity: 'ticket', for: '5m', p99Ms: 10_000, minRequests: 20, window: '30m' },
+  coldStartLatency: { enabled: true, severity: 'ticket', for: '5m', p99Ms: 5000, minRequests: 20, window: '30m' },
   scaleThrashing: { enabled: true, severity: 'ticket', for: '0m', changes: 10, window: '1h' },
   networkTimeouts: { enabled: true, severity: 'ticket', for: '5m', share: 0.05, minRequests: 100, window: '10m' },
   unauthorizedRequests: { enabled: true, severity: 'ticket', for: '10m', share: 0.1, minRequests: 100, window: '30m' },
@@ -61,8 +61,12 @@ const KEYS = {
 /** The file's snake_case field of each camelCase setting that differs. */
 const FIELDS: Record<string, string> = { p99Ms: 'p99_ms', minRequests: 'min_requests' };
 
-/** A model's failure-mode alerts: each field from the model, else the defaults, else the built-ins. */
-export function failureAlerts(model: AlertsFile | undefined, defaults: AlertsFile | undefined): FailureAlerts {
+/**
+ * A model's failure-mode alerts: each field from the model, else the defaults, else the built-ins.
+ * The built-in cold-start bound stays inside the sidecar's latency buckets (sorted): with buckets
+ * that end at or below it, it is the bound next to the largest.
+ */
+export function failureAlerts(model: AlertsFile | undefined, defaults: AlertsFile | undefined, latencyBucketsMs: readonly number[] = []): FailureAlerts {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, builtIn] of Object.entries(FAILURE_ALERT_DEFAULTS) as Array<[keyof FailureAlerts, Record<string, unknown>]>) {
     const key = KEYS[name];
@@ -70,17 +74,30 @@ export function failureAlerts(model: AlertsFile | undefined, defaults: AlertsFil
     const theirs = (defaults?.[key] ?? {}) as Record<string, unknown>;
     out[name] = Object.fromEntries(Object.entries(builtIn).map(([field, value]) => [field, mine[FIELDS[field] ?? field] ?? theirs[FIELDS[field] ?? field] ?? value]));
   }
-  return out as unknown as FailureAlerts;
+  const resolved = out as unknown as FailureAlerts;
+  const high = latencyBucketsMs[latencyBucketsMs.length - 1];
+  const unset = model?.cold_start_latency?.p99_ms === undefined && defaults?.cold_start_latency?.p99_ms === undefined;
+  if (unset && high !== undefined && resolved.coldStartLatency.p99Ms >= high) {
+    resolved.coldStartLatency.p99Ms = latencyBucketsMs[latencyBucketsMs.length - 2] ?? resolved.coldStartLatency.p99Ms;
+  }
+  return resolved;
 }
 
 /**
- * Cross-field problems of the resolved settings, placed at the model's `alerts` section: windows
+ * Cross-field problems of the resolved settings, placed at the model's `alerts` section: the
+ * cold-start bound inside the sidecar's latency buckets (`latencyBucketsMs`, sorted); windows
  * of at least 5m; the `for` of a restart or change count at most half its window (one event keeps
  * the condition true for one window only); and thrashing needs fewer changes than minutes in its window (the pod count is
  * sampled once a minute).
  */
-export function checkFailureAlerts(a: FailureAlerts, at: (...rest: FieldPath) => FieldPath): Array<[FieldPath, string]> {
+export function checkFailureAlerts(a: FailureAlerts, at: (...rest: FieldPath) => FieldPath, latencyBucketsMs: readonly number[]): Array<[FieldPath, string]> {
   const out: Array<[FieldPath, string]> = [];
+  // histogram_quantile answers at most the largest finite bucket bound, and at least the smallest.
+  const low = latencyBucketsMs[0] ?? 0;
+  const high = latencyBucketsMs[latencyBucketsMs.length - 1] ?? 0;
+  if (!(a.coldStartLatency.p99Ms > low && a.coldStartLatency.p99Ms < high)) {
+    out.push([at('alerts', KEYS.coldStartLatency, 'p99_ms'), `must be between the smallest and the largest latency bucket (${low} and ${high} ms, exclusive): the cold-start histogram has the request histogram's buckets`]);
+  }
   const windowed = ['modelLoadFailure', 'oomKills', 'coldStartLatency', 'scaleThrashing', 'networkTimeouts', 'unauthorizedRequests'] as const;
   for (const name of windowed) {
     if (durationSeconds(a[name].window) < 300) out.push([at('alerts', KEYS[name], 'window'), `must be at least 5m, got ${a[name].window}`]);

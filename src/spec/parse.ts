@@ -87,11 +87,12 @@ function crossCheck(cfg: ConfigFile): Problem[] {
     });
     if (model.drift !== undefined) out.push(...checkDrift(model.drift, at));
     if (model.canary !== undefined) out.push(...checkCanary(model.canary, at, cfg.daemon.prometheus_url));
-    out.push(...checkFailureAlerts(failureAlerts(model.alerts, cfg.defaults.alerts), at));
     if (model.latency_buckets_ms !== undefined && model.sli_source === 'kserve') {
       out.push([at('latency_buckets_ms'), 'cannot be set with sli_source: kserve (Knative fixes its buckets)']);
     }
     const buckets = latencyBuckets(model, cfg.defaults.latency_buckets_ms);
+    const alerts = failureAlerts(model.alerts, cfg.defaults.alerts, buckets);
+    out.push(...checkFailureAlerts(alerts, at, model.sli_source === 'sidecar' && alerts.coldStartLatency.enabled ? buckets : [0, Infinity]));
     const names = new Map<string, number>();
     model.slos.forEach((slo, si) => {
       const here = (...rest: FieldPath): FieldPath => at('slos', si, ...rest);
@@ -192,7 +193,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     }),
     ...(m.drift ? { drift: driftSettings(m.drift, configFile) } : {}),
     ...(m.canary ? { canary: canarySettings(m.canary, m.drift?.prediction) } : {}),
-    alerts: failureAlerts(m.alerts, cfg.defaults.alerts),
+    alerts: failureAlerts(m.alerts, cfg.defaults.alerts, latencyBuckets(m, cfg.defaults.latency_buckets_ms)),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
     w.weekly !== undefined

@@ -25,7 +25,7 @@ describe('failure-mode alerts config', () => {
     expect(model(oneModelText({ slos: SLOS })).alerts).toEqual({
       modelLoadFailure: { enabled: true, severity: 'page', for: '15m', restarts: 3, window: '30m' },
       oomKills: { enabled: true, severity: 'ticket', for: '0m', restarts: 1, window: '1h' },
-      coldStartLatency: { enabled: true, severity: 'ticket', for: '5m', p99Ms: 10000, minRequests: 20, window: '30m' },
+      coldStartLatency: { enabled: true, severity: 'ticket', for: '5m', p99Ms: 5000, minRequests: 20, window: '30m' },
       scaleThrashing: { enabled: true, severity: 'ticket', for: '0m', changes: 10, window: '1h' },
       networkTimeouts: { enabled: true, severity: 'ticket', for: '5m', share: 0.05, minRequests: 100, window: '10m' },
       unauthorizedRequests: { enabled: true, severity: 'ticket', for: '10m', share: 0.1, minRequests: 100, window: '30m' },
@@ -90,5 +90,16 @@ describe('failure-mode alerts config', () => {
       ]),
     );
     expect(got).toHaveLength(3);
+  });
+
+  it('keeps the cold-start bound inside the latency buckets, where histogram_quantile can answer (sidecar only)', () => {
+    const text = withAlerts('      cold_start_latency: { p99_ms: 20000 }');
+    expect(issues(text)).toEqual([
+      expect.stringMatching(new RegExp(`^a\\.yaml:${lineOf(text, 'p99_ms: 20000')}:\\d+: models\\[0\\]\\.alerts\\.cold_start_latency\\.p99_ms: must be between the smallest and the largest latency bucket \\(5 and 10000 ms, exclusive\\)`)),
+    ]);
+    expect(model(oneModelText({ slos: SLOS, extra: '    latency_buckets_ms: [100, 1000, 30000]\n    alerts: { cold_start_latency: { p99_ms: 20000 } }' })).alerts.coldStartLatency.p99Ms).toBe(20000);
+    expect(model(oneModelText({ source: 'kserve', slos: SLOS, extra: '    alerts: { cold_start_latency: { p99_ms: 20000 } }' })).alerts.coldStartLatency.p99Ms).toBe(20000);
+    // Buckets that end below the built-in 5000 ms: the default moves to the bound next to the largest.
+    expect(model(oneModelText({ slos: SLOS, extra: '    latency_buckets_ms: [50, 100, 200, 300]' })).alerts.coldStartLatency.p99Ms).toBe(200);
   });
 });
