@@ -107,6 +107,8 @@ export interface Model {
   cost?: ServingCost;
   /** How ground-truth labels judge this model's predictions (absent: no correctness or drift prediction configured; see correctnessOf). */
   correctness?: CorrectnessSettings;
+  /** The failure-mode alerts of this model, defaults applied. */
+  alerts: FailureAlerts;
 }
 
 /** A price per hour of one ready predictor replica or one GPU it requests, in the dashboards' currency. */
@@ -125,6 +127,41 @@ export interface CorrectnessSettings {
   /** The kind judged: the prediction's kind, categorical when no prediction path is configured. */
   kind: DriftFeatureKind;
   tolerance: number;
+}
+
+/** What every failure-mode alert has: on or off, its severity, how long its condition must hold. */
+export interface FailureAlertBase {
+  enabled: boolean;
+  severity: 'page' | 'ticket';
+  /** Prometheus duration the condition must hold before the alert fires. */
+  for: string;
+}
+
+/** An alert on a share of the model's requests answered with given status codes. */
+export interface ShareAlert extends FailureAlertBase {
+  /** Largest healthy share of requests, in (0, 1). */
+  share: number;
+  /** Fewest requests in the window for the share to count. */
+  minRequests: number;
+  window: string;
+}
+
+/** The failure-mode alerts of a model (docs/rules.md, "Failure-mode alerts"; docs/runbooks.md). */
+export interface FailureAlerts {
+  /** F1: a revision's predictor not ready for `for`, or a container crash-looping (restarts in window). */
+  modelLoadFailure: FailureAlertBase & { restarts: number; window: string };
+  /** F2: containers OOM-killed at least `restarts` times in `window`. */
+  oomKills: FailureAlertBase & { restarts: number; window: string };
+  /** F3: p99 of cold-start requests over `p99Ms` in `window`, with at least `minRequests` of them. */
+  coldStartLatency: FailureAlertBase & { p99Ms: number; minRequests: number; window: string };
+  /** F4: the count of ready predictor pods changed at least `changes` times in `window`. */
+  scaleThrashing: FailureAlertBase & { changes: number; window: string };
+  /** F6: share of 502/504 answers. */
+  networkTimeouts: ShareAlert;
+  /** F7: share of 401/403 answers. */
+  unauthorizedRequests: ShareAlert;
+  /** M10: more than one revision with traffic all through `for`, and no canary decision in it. */
+  versionSkew: FailureAlertBase;
 }
 
 /** Kind of a drift feature (the same strings as drift/types.ts). */

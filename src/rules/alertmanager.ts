@@ -5,7 +5,7 @@
  * to the daemon's alert journal (reports' timelines). Returns the config as an object; render/ writes it.
  */
 import type { Config, MaintenanceWindow, Model, Owner, Receiver } from '../model/types.js';
-import { RULE_NAMES } from './types.js';
+import { FAILURE_ALERTS, RULE_NAMES } from './types.js';
 
 /** Alert name of drift alerts (sent by the daemon to Alertmanager). */
 export const DRIFT_ALERT = 'ModelDrift';
@@ -16,8 +16,8 @@ export const JOURNAL_RECEIVER = 'modelslo-journal';
 /** Alert name of a canary rolled back (sent by the daemon's canary analysis to Alertmanager). */
 export const CANARY_ALERT = 'ModelCanaryRolledBack';
 
-/** Every alert modelslo raises: the generated rules', and the daemon's drift and canary alerts. */
-export const MODELSLO_ALERTS = [RULE_NAMES.burnAlert, RULE_NAMES.absentAlert, DRIFT_ALERT, CANARY_ALERT] as const;
+/** Every alert modelslo raises: the generated rules' (burn, absent data, failure modes), and the daemon's drift and canary alerts. */
+export const MODELSLO_ALERTS = [RULE_NAMES.burnAlert, RULE_NAMES.absentAlert, ...Object.values(FAILURE_ALERTS), DRIFT_ALERT, CANARY_ALERT] as const;
 
 /**
  * The label that overrides where an alert goes, whatever its severity: `audience="oncall"` for

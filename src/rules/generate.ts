@@ -59,6 +59,8 @@ const BURN_COMMENT = [
   '    page   2% of budget in 1h (1h and 5m), 5% in 6h (6h and 30m)',
   '    ticket 10% of budget in 1d (1d and 2h), 10% in 3d (3d and 6h)',
   '    factor = budget share × SLO window / long window: 14.4 6 3 1 for 30d, 13.44 5.6 2.8 0.9333 for 28d',
+  'Then the absent-data alert, and the failure-mode alerts (load failure, OOM kills, cold starts, scale',
+  'thrashing, timeouts, unauthorized requests, version skew): docs/rules.md, docs/runbooks.md.',
 ].join('\n');
 
 /** Every artifact of a config. */
@@ -84,7 +86,7 @@ export function generateArtifacts(config: Config, formats: Partial<Formats> = {}
     kind: 'alertmanager',
     encoding: 'yaml',
     content: alertmanagerConfig(config),
-    comment: 'Alertmanager routing: page → on-call; ticket and ModelDrift → model owners; page inhibits ticket of the same SLO.',
+    comment: 'Alertmanager routing: page → on-call; ticket and ModelDrift → model owners; audience=oncall|owners overrides severity; page inhibits ticket of the same SLO.',
   });
   for (const { name, dashboard } of dashboards(config)) {
     if (formats.dashboards === 'grafana-operator') {

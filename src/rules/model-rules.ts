@@ -1,5 +1,6 @@
-/** One model → its rule file: a group per SLO, then the absent-data alert of the model. */
+/** One model → its rule file: a group per SLO, the absent-data alert, then the failure-mode alerts of the model. */
 import type { Alerting, Model } from '../model/types.js';
+import { failureRuleGroup } from './failure-rules.js';
 import { sloRuleGroup } from './slo-rules.js';
 import { RULE_NAMES, type AlertingRule, type RuleFile } from './types.js';
 
@@ -30,7 +31,9 @@ export function hasAlerts(model: Model): boolean {
 
 /** The rule file of a model. */
 export function modelRuleFile(model: Model, alerting: Alerting): RuleFile {
+  const failures = failureRuleGroup(model);
   const groups = model.slos.map((slo) => sloRuleGroup(model, slo));
   if (hasAlerts(model)) groups.push({ name: `modelslo-${model.namespace}-${model.name}-absent`, rules: [absentRule(model, alerting)] });
+  if (failures !== undefined) groups.push(failures);
   return { groups };
 }

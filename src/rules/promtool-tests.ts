@@ -9,7 +9,9 @@ import { burnPhases, scenarioCounters, seriesCounts, simulateBurnAlerts, STEP_MI
 import { absentRule, hasAlerts } from './model-rules.js';
 import { sliSeries } from './sli-queries.js';
 import { burnAlertRules, sloLabels } from './slo-rules.js';
-import { syntheticSeries, type SeriesId } from './synthetic-series.js';
+import { failureScenarios } from './failure-scenarios.js';
+import { expandingNotation, seriesText, valuesText } from './promtool-series.js';
+import { syntheticSeries } from './synthetic-series.js';
 import { errorBudget } from '../slo/budget.js';
 import { RULE_NAMES, type AlertingRule } from './types.js';
 
@@ -17,30 +19,6 @@ import { RULE_NAMES, type AlertingRule } from './types.js';
 export interface PromtoolTestFile {
   file: Record<string, unknown>;
   untested: string[];
-}
-
-/** Encodes a value list in promtool's expanding notation (`a+bxn` runs). */
-export function expandingNotation(values: readonly number[]): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < values.length) {
-    const start = values[i] ?? 0;
-    if (i === values.length - 1) {
-      parts.push(String(start));
-      break;
-    }
-    const step = (values[i + 1] ?? 0) - start;
-    let j = i + 1;
-    while (j + 1 < values.length && (values[j + 1] ?? 0) - (values[j] ?? 0) === step) j++;
-    parts.push(step >= 0 ? `${start}+${step}x${j - i}` : `${start}-${-step}x${j - i}`);
-    i = j + 1;
-  }
-  return parts.join(' ');
-}
-
-function seriesText(id: SeriesId): string {
-  const labels = Object.entries(id.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return labels.length === 0 ? id.metric : `${id.metric}{${labels.join(',')}}`;
 }
 
 /** A firing alert of one SLO of the model. */
@@ -141,6 +119,29 @@ function absentTest(model: Model, alerting: Alerting): Record<string, unknown> {
   };
 }
 
+/** An alert's annotations as Prometheus expands them: `{{ $labels.name }}` becomes the label's value. */
+export function expandAnnotations(annotations: Record<string, string>, labels: Record<string, string>): Record<string, string> {
+  const expand = (text: string): string => text.replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => labels[name] ?? '');
+  return Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, expand(v)]));
+}
+
+/** The promtool tests of the model's failure-mode alerts, one per scenario (failure-scenarios.ts). */
+function failureTests(model: Model): Record<string, unknown>[] {
+  return failureScenarios(model).map((sc) => ({
+    name: sc.name,
+    interval: '1m',
+    input_series: sc.series.map((x) => ({ series: seriesText(x.id), values: valuesText(x.values) })),
+    alert_rule_test: sc.checks.map((c) => ({
+      eval_time: `${c.minute}m`,
+      alertname: sc.alertname,
+      exp_alerts: c.firing.map(({ rule, labels }) => {
+        const all = { ...labels, ...rule.labels };
+        return { exp_labels: all, exp_annotations: expandAnnotations(rule.annotations, { ...all, alertname: rule.alert }) };
+      }),
+    })),
+  }));
+}
+
 /** The promtool test file of a model's rule file `ruleFileName`. */
 export function promtoolTestFile(model: Model, alerting: Alerting, ruleFileName: string): PromtoolTestFile {
   const untested: string[] = [];
@@ -151,5 +152,6 @@ export function promtoolTestFile(model: Model, alerting: Alerting, ruleFileName:
     else tests.push(t);
   }
   if (hasAlerts(model)) tests.push(absentTest(model, alerting));
+  tests.push(...failureTests(model));
   return { file: { rule_files: [ruleFileName], evaluation_interval: `${STEP_MINUTES}m`, tests }, untested };
 }

@@ -36,6 +36,28 @@ export interface SliSeries {
 
 const eq = (name: string, value: string): LabelMatcher => ({ name, op: '=', value });
 
+/** A model's request counter with the names of its status-code and revision labels. */
+export interface RequestCounter {
+  selector: VectorSelector;
+  code: string;
+  revision: string;
+}
+
+/**
+ * The request counter of a model's SLI source: the sidecar's, or Knative queue-proxy's (whose
+ * configuration is `<model>-predictor`, or `-predictor-default` before KServe 0.9); none for custom.
+ */
+export function requestCounter(model: Model): RequestCounter | undefined {
+  if (model.sliSource === 'kserve') {
+    const matchers = [eq('namespace_name', model.namespace), { name: 'configuration_name', op: '=~', value: `${model.name}-predictor(-default)?` } as LabelMatcher];
+    return { selector: { metric: KNATIVE_METRICS.requests, matchers }, code: 'response_code', revision: 'revision_name' };
+  }
+  if (model.sliSource === 'sidecar') {
+    return { selector: { metric: SIDECAR_METRICS.requests, matchers: [eq('namespace', model.namespace), eq('model', model.name)] }, code: 'code', revision: 'revision' };
+  }
+  return undefined;
+}
+
 /** Prometheus's text of a latency bound in seconds, as prom-client writes the `le` label. */
 export function leSeconds(ms: number): string {
   return String(ms / 1000);
@@ -66,7 +88,7 @@ export function sliSeries(model: Model, slo: Slo): SliSeries {
     };
   }
   if (model.sliSource === 'kserve') {
-    const base = [eq('namespace_name', model.namespace), { name: 'configuration_name', op: '=~', value: `${model.name}-predictor(-default)?` } as LabelMatcher];
+    const base = requestCounter(model)?.selector.matchers ?? [];
     if (sli.kind === 'availability') {
       return {
         errors: { metric: KNATIVE_METRICS.requests, matchers: [...base, eq('response_code_class', '5xx')] },

@@ -42,3 +42,14 @@ export const RULE_NAMES = {
   burnAlert: 'ModelSLOErrorBudgetBurn',
   absentAlert: 'ModelSLIDataAbsent',
 } as const;
+
+/** Names of the failure-mode alerts (stable: routing, the journal and docs/runbooks.md use them). */
+export const FAILURE_ALERTS = {
+  modelLoadFailure: 'ModelLoadFailure',
+  oomKills: 'ModelOOMKilled',
+  coldStartLatency: 'ModelColdStartSlow',
+  scaleThrashing: 'ModelScaleThrashing',
+  networkTimeouts: 'ModelNetworkTimeouts',
+  unauthorizedRequests: 'ModelUnauthorizedRequests',
+  versionSkew: 'ModelVersionSkew',
+} as const;

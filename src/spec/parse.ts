@@ -5,6 +5,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { TESTS_BY_KIND } from '../drift/choose.js';
 import type { AlertMeta, AlertSettings, Config, CorrectnessSettings, DriftSettings, MaintenanceWindow, Model, Sli } from '../model/types.js';
+import { checkFailureAlerts, failureAlerts } from './alerts-schema.js';
 import { canarySettings, checkCanary } from './canary-schema.js';
 import { checkCurrencies, dashboardCurrency, servingCost } from './cost.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
@@ -96,6 +97,8 @@ function crossCheck(cfg: ConfigFile): Problem[] {
       out.push([at('latency_buckets_ms'), 'cannot be set with sli_source: kserve (Knative fixes its buckets)']);
     }
     const buckets = latencyBuckets(model, cfg.defaults.latency_buckets_ms);
+    const alerts = failureAlerts(model.alerts, cfg.defaults.alerts, buckets);
+    out.push(...checkFailureAlerts(alerts, at, model.sli_source === 'sidecar' && alerts.coldStartLatency.enabled ? buckets : [0, Infinity]));
     const names = new Map<string, number>();
     model.slos.forEach((slo, si) => {
       const here = (...rest: FieldPath): FieldPath => at('slos', si, ...rest);
@@ -242,6 +245,7 @@ function toModel(cfg: ConfigFile, configFile: string): Config {
     ...(m.canary ? { canary: canarySettings(m.canary, m.drift?.prediction) } : {}),
     ...(servingCost(m, cfg) !== undefined ? { cost: servingCost(m, cfg) } : {}),
     ...(m.correctness !== undefined || m.drift?.prediction !== undefined ? { correctness: correctnessSettings(m) } : {}),
+    alerts: failureAlerts(m.alerts, cfg.defaults.alerts, latencyBuckets(m, cfg.defaults.latency_buckets_ms)),
   }));
   const maintenanceWindows: MaintenanceWindow[] = cfg.maintenance.map((w) =>
     w.weekly !== undefined

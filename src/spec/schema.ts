@@ -4,6 +4,7 @@
  */
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { alertsSchema } from './alerts-schema.js';
 import { canarySchema } from './canary-schema.js';
 
 /** Default latency histogram bounds (ms) of the sidecar; configured thresholds are added to these. */
@@ -162,6 +163,7 @@ const model = z.strictObject({
       tolerance: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more (an absolute difference)').default(0),
     })
     .optional(),
+  alerts: alertsSchema.optional(),
 });
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a time HH:MM');
@@ -261,6 +263,7 @@ const defaults = z.strictObject({
   dashboard_url: url.optional(),
   latency_buckets_ms: z.array(z.number().positive()).min(1).optional(),
   cost: cost.optional(),
+  alerts: alertsSchema.optional(),
 });
 
 // What the generated dashboards link to: the daemon's API as the browser reaches it.

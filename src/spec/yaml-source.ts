@@ -118,5 +118,8 @@ export function importedModel(name: string, namespace: string, teams: readonly s
     owners: teams.map((team) => ({ team, receiver: team })),
     sli_source: 'custom',
     slos,
+    // An imported spec describes a service, not necessarily a KServe predictor: no failure-mode
+    // alerts on its pods (custom sources get no request-share, cold-start or skew alerts anyway).
+    alerts: { model_load_failure: { enabled: false }, oom_kills: { enabled: false }, scale_thrashing: { enabled: false } },
   };
 }

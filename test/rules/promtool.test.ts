@@ -111,7 +111,7 @@ describe('generated Prometheus rules', () => {
     }
   });
 
-  it('pass their generated promtool tests', { timeout: 240_000 }, async () => {
+  it('pass their generated promtool tests', { timeout: 480_000 }, async () => {
     const results: Awaited<ReturnType<typeof runTool>>[] = [];
     const queue = [...testFiles];
     const worker = async (): Promise<void> => {
@@ -150,7 +150,7 @@ describe('generated Prometheus rules', () => {
     expect(all).not.toContain('page');
   });
 
-  it('fail their promtool tests when a page threshold is too high to catch the fast burn', { timeout: 60_000 }, async () => {
+  it('fail their promtool tests when a page threshold is too high to catch the fast burn', { timeout: 120_000 }, async () => {
     const file = ruleFiles.find((f) => f.endsWith('matrix-sidecar-28d-99-9.rules.yaml')) ?? '';
     const original = await readFile(file, 'utf8');
     await writeFile(file, original.replaceAll('(13.44 * 0.001)', '(60 * 0.001)'));

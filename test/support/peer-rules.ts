@@ -8,7 +8,7 @@
  * really crossed them.
  */
 import type { Model, Slo } from '../../src/model/types.js';
-import { expandingNotation } from '../../src/rules/promtool-tests.js';
+import { expandingNotation } from '../../src/rules/promtool-series.js';
 import { burnAlertRules, sloSelector } from '../../src/rules/slo-rules.js';
 import { RULE_NAMES } from '../../src/rules/types.js';
 import { BURN_WINDOWS, burnFactor, SLI_WINDOWS } from '../../src/slo/burn-windows.js';
