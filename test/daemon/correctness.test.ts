@@ -242,7 +242,7 @@ describe('the correctness config and SLO', () => {
   it.each([
     ['a negative tolerance', 'correctness: { tolerance: -1 }', 'models.0.correctness.tolerance', 'must be 0 or more'],
     ['an unknown field', 'correctness: { tolerence: 1 }', 'models.0.correctness', 'tolerence'],
-    ['two SLI kinds in one SLO', 'slos: [{ name: c, objective: 95, sli: { correctness: {}, availability: {} } }]', 'models.0.slos.0.sli', 'exactly one of availability, latency, ratio or correctness'],
+    ['two SLI kinds in one SLO', 'slos: [{ name: c, objective: 95, sli: { correctness: {}, availability: {} } }]', 'models.0.slos.0.sli', 'exactly one of availability, latency, ratio, correctness or promql'],
   ])('refuses %s, naming the field', (_name, extra, path, message) => {
     const text = extra.startsWith('slos') ? base(extra) : base(`slos: [{ name: a, objective: 99, sli: { availability: {} } }]\n${extra}`);
     const r = parseConfig(text, 'x.yaml');
