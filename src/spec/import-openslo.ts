@@ -29,6 +29,8 @@ interface ModelDraft {
   teams: string[];
   slos: Array<Record<string, unknown>>;
   sloLines: Map<string, number>;
+  /** SLO documents without an owner label (noted once the model's owners are known). */
+  unowned: Doc[];
 }
 
 /** A label's single value (OpenSLO allows a string or a list of strings). */
@@ -79,7 +81,12 @@ class Importer {
     if (slos === 0 && this.issues.length === 0 && this.docs[0] !== undefined) {
       this.issue(this.docs[0], [], 'has no SLO document (kind: SLO); modelslo imports OpenSLO SLOs');
     }
-    return [...this.models.values()];
+    const models = [...this.models.values()];
+    for (const m of models) {
+      const to = m.teams.length === 0 ? `the receiver "${DEFAULT_OWNER_RECEIVER}"` : `the model's owners (${m.teams.join(', ')})`;
+      for (const doc of m.unowned) this.notes.push(doc.where.issue(['metadata', 'labels'], `has no owner label (metadata.labels.owner or metadata.labels.team): ticket alerts go to ${to}`));
+    }
+    return models;
   }
 
   private issue(doc: Doc, path: FieldPath, msg: string): void {
@@ -122,9 +129,10 @@ class Importer {
     if (!parsed.success || ratio === null || owner === null || namespace === null) return;
     const slo = parsed.data;
     const key = `${namespace}/${slo.spec.service}`;
-    const model: ModelDraft = this.models.get(key) ?? { name: slo.spec.service, namespace, teams: [], slos: [], sloLines: new Map() };
+    const model: ModelDraft = this.models.get(key) ?? { name: slo.spec.service, namespace, teams: [], slos: [], sloLines: new Map(), unowned: [] };
     this.models.set(key, model);
     if (owner !== undefined && !model.teams.includes(owner)) model.teams.push(owner);
+    if (owner === undefined) model.unowned.push(doc);
     const line = model.sloLines.get(slo.metadata.name);
     if (line !== undefined) {
       this.issue(doc, ['metadata', 'name'], `duplicate SLO "${slo.metadata.name}" for ${key} (also at line ${line})`);
@@ -202,7 +210,6 @@ class Importer {
     if (!labelsData.success) return null; // reported by the document schema
     const key = labelsData.data['owner'] !== undefined ? 'owner' : labelsData.data['team'] !== undefined ? 'team' : undefined;
     if (key === undefined) {
-      this.notes.push(doc.where.issue(['metadata', 'labels'], `has no owner label (metadata.labels.owner or metadata.labels.team): ticket alerts go to the receiver "${DEFAULT_OWNER_RECEIVER}"`));
       return undefined;
     }
     const team = labelValue(labelsData.data[key]);
@@ -284,5 +291,5 @@ export function importOpenSloFiles(files: readonly SourceFile[], options: OpenSl
     }),
   };
   const result = validateData(data, first.where);
-  return result.ok ? { ...result, notes: importer.notes } : result;
+  return result.ok ? { ...result, notes: sortIssues(importer.notes) } : result;
 }

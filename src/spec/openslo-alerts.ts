@@ -104,13 +104,13 @@ function resolve<T extends z.ZodType>(schema: T, entry: unknown, refKey: string,
 
 /** The burn alerts (config input shape) of an SLO from its `alertPolicies`, with notes on what is not kept. */
 export function alertsFromPolicies(
-  entries: readonly unknown[] | undefined,
+  entries: readonly unknown[] | null | undefined,
   window: SloWindow,
   docs: AlertDocs,
   at: At,
   out: { issues: SpecIssue[]; notes: SpecIssue[] },
 ): Record<string, unknown> {
-  if (entries === undefined || entries.length === 0) return {};
+  if (entries === undefined || entries === null || entries.length === 0) return {};
   const alerts: Record<string, Record<string, string> | string | boolean> = {};
   const severities = new Set<'page' | 'ticket'>();
   const forByWindow: Record<string, string> = {};
@@ -149,7 +149,7 @@ export function alertsFromPolicies(
     const pairs = rows.map((r) => `${burnFactor(r, window)} over ${r.long}`).join(', ');
     if (k.op === 'lt' || k.op === 'lte') cNote(['spec', 'condition', 'op'], `${k.op} is not kept: modelslo's burn alerts fire when the burn rate is above the factor`);
     if (row === undefined || Math.abs(burnFactor(row, window) - k.threshold) > 1e-9) {
-      cNote(['spec', 'condition'], `threshold ${k.threshold} over lookbackWindow ${k.lookbackWindow} is not one of modelslo's ${severity} window pairs (${pairs}, for a ${window} SLO): the ${severity} alerts use those`);
+      cNote(['spec', 'condition'], `threshold ${k.threshold} over lookbackWindow ${k.lookbackWindow} is not one of modelslo's ${severity} window pairs (${pairs}, for a ${window} SLO): the ${severity} alerts use those${k.alertAfter === undefined ? '' : row === undefined ? `, each with for: ${k.alertAfter} (alertAfter)` : `, the ${row.long} one with for: ${k.alertAfter} (alertAfter)`}`);
     }
     if (k.alertAfter !== undefined) for (const r of row !== undefined ? [row] : rows) forByWindow[r.long] = k.alertAfter;
   });

@@ -181,8 +181,8 @@ export function sloDocument(dataSources: ReadonlyMap<string, string>) {
         .array(objective)
         .min(1, 'needs one objective')
         .max(1, 'modelslo supports one objective per SLO; give each further target an SLO document of its own'),
-      // Accepted and not imported: modelslo generates the multi-window burn-rate alerts itself.
-      alertPolicies: z.array(z.unknown()).optional(),
+      // Mapped onto the burn alerts by openslo-alerts.ts (an empty `alertPolicies:` is none).
+      alertPolicies: z.array(z.unknown()).nullish(),
     }),
   });
 }
