@@ -25,6 +25,9 @@ const DURATION = /^[0-9]+(m|h|d|w)$/;
 
 const PROM_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** A Prometheus label or alert name made of `name`: other characters become "_", a leading digit gets one. */
+const promName = (name: string): string => (PROM_LABEL.test(name) ? name : name.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1'));
+
 const meta = z.looseObject({ name: z.string().min(1, 'is required'), labels: labelsSchema.optional(), annotations: z.record(z.string(), z.string()).optional() });
 
 const conditionSpec = z.strictObject({
@@ -62,7 +65,7 @@ export function promLabels(raw: Meta['labels'], at: At, notes: SpecIssue[]): Rec
       if (key !== 'namespace') notes.push(at.where.issue(path, `label "${key}" is set by modelslo (its ${key} label); the spec's value is not kept`));
       continue;
     }
-    const name = PROM_LABEL.test(key) ? key : key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+    const name = promName(key);
     if (name !== key) notes.push(at.where.issue(path, `is not a Prometheus label name: kept as "${name}"`));
     if (Array.isArray(value) && value.length !== 1) notes.push(at.where.issue(path, `has ${value.length} values: kept as one, joined by ","`));
     out[name] = Array.isArray(value) ? value.join(',') : value;
@@ -114,6 +117,7 @@ export function alertsFromPolicies(
   const alerts: Record<string, Record<string, string> | string | boolean> = {};
   const severities = new Set<'page' | 'ticket'>();
   const forByWindow: Record<string, string> = {};
+  let alertName: string | undefined;
   const merge = (key: string, more: Record<string, string>): void => {
     if (Object.keys(more).length > 0) alerts[key] = { ...(alerts[key] as Record<string, string> | undefined), ...more };
   };
@@ -123,11 +127,11 @@ export function alertsFromPolicies(
     const p: Policy = policy.value;
     const pAt = policy.at;
     const note = (path: FieldPath, msg: string): void => void out.notes.push(pAt.where.issue([...pAt.path, ...path], msg));
-    if (alerts['name'] === undefined) {
-      const name = p.metadata.name.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
-      alerts['name'] = name;
-      if (name !== p.metadata.name) note(['metadata', 'name'], `is not a Prometheus alert name: the burn alerts are named "${name}"`);
-    } else note(['metadata', 'name'], `the burn alerts keep the first policy's name "${String(alerts['name'])}"`);
+    if (alertName === undefined) {
+      alertName = promName(p.metadata.name);
+      alerts['name'] = alertName;
+      if (alertName !== p.metadata.name) note(['metadata', 'name'], `is not a Prometheus alert name: the burn alerts are named "${alertName}"`);
+    } else note(['metadata', 'name'], `the burn alerts keep the first policy's name "${alertName}"`);
     merge('labels', promLabels(p.metadata.labels, { where: pAt.where, path: [...pAt.path, 'metadata', 'labels'] }, out.notes));
     merge('annotations', { ...p.metadata.annotations, ...(p.spec.description !== undefined ? { openslo_policy: p.spec.description } : {}) });
     if (p.spec.alertWhenNoData === true) note(['spec', 'alertWhenNoData'], 'is not kept per policy: modelslo\'s absent-data alert of the model covers missing data');
