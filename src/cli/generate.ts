@@ -41,7 +41,7 @@ export function registerGenerate(program: Command): void {
     .command('generate')
     .description('generate Prometheus rules (with promtool tests) and Alertmanager routing from a config')
     .argument('[file]', 'config file (overrides -c)')
-    .option('-c, --config <file>', 'config file', 'modelslo.yaml')
+    .option('-c, --config <file>', 'config file (with --from openslo also a directory: all its *.yaml and *.yml files, read as one set)', 'modelslo.yaml')
     .option('-o, --out <dir>', 'output directory', '.')
     .option('--format <formats>', 'comma-separated: prometheus | prometheus-operator (rules), grafana | grafana-operator (dashboards)', 'prometheus,grafana')
     .option('--from <format>', 'read the config as: modelslo | sloth | openslo', 'modelslo')

@@ -1,8 +1,9 @@
 /** Reads a config (modelslo's own, or a Sloth/OpenSLO spec) and prints every issue on failure. */
-import { open } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Config } from '../model/types.js';
 import { ExitError, UsageError } from './errors.js';
-import { importOpenSlo } from '../spec/import-openslo.js';
+import { importOpenSloFiles } from '../spec/import-openslo.js';
 import { importSloth } from '../spec/import-sloth.js';
 import { parseConfig, type ParseResult } from '../spec/parse.js';
 import { formatIssue, type SpecIssue } from '../spec/positions.js';
@@ -38,6 +39,15 @@ async function readConfigText(file: string): Promise<string> {
   return text;
 }
 
+/** The files of an OpenSLO import: the file itself, or the *.yaml and *.yml files of a directory, sorted. */
+async function openSloFiles(path: string): Promise<string[]> {
+  const isDir = await stat(path).then((st) => st.isDirectory(), () => false);
+  if (!isDir) return [path];
+  const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  if (names.length === 0) throw new ConfigError(`${path}: directory has no *.yaml or *.yml files`, 2);
+  return names.map((n) => join(path, n));
+}
+
 /** Loads and validates a config file. Exit code 1 when invalid (or over the size limit), 2 when unreadable. */
 export async function loadConfig(file: string, format: SourceFormat = 'modelslo', options: ImportOptions = {}): Promise<Config> {
   return (await loadConfigWithNotes(file, format, options)).config;
@@ -65,13 +75,14 @@ export function importOptions(opts: { sloPeriod?: string; alertFor?: string }): 
 
 /** Loads a config and the importer's notes (what it changed or could not keep of a Sloth/OpenSLO spec). */
 export async function loadConfigWithNotes(file: string, format: SourceFormat = 'modelslo', options: ImportOptions = {}): Promise<{ config: Config; notes: SpecIssue[] }> {
-  const text = await readConfigText(file);
-  const parsers: Record<SourceFormat, (t: string, f: string) => ParseResult> = {
-    modelslo: parseConfig,
-    sloth: (t, f) => importSloth(t, f, options),
-    openslo: (t, f) => importOpenSlo(t, f, options),
-  };
-  const result = parsers[format](text, file);
+  let result: ParseResult;
+  if (format === 'openslo') {
+    const files = await openSloFiles(file);
+    result = importOpenSloFiles(await Promise.all(files.map(async (f) => ({ file: f, text: await readConfigText(f) }))), options);
+  } else {
+    const text = await readConfigText(file);
+    result = format === 'sloth' ? importSloth(text, file, options) : parseConfig(text, file);
+  }
   if (!result.ok) {
     const n = result.issues.length;
     throw new ConfigError(`${result.issues.map(formatIssue).join('\n')}\n${file}: ${n} problem${n === 1 ? '' : 's'}; nothing was generated or started`, 1);

@@ -9,7 +9,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('validate a config file; lists every problem as file:line:col: field: message')
     .argument('[file]', 'config file (overrides -c)')
-    .option('-c, --config <file>', 'config file', 'modelslo.yaml')
+    .option('-c, --config <file>', 'config file (with --from openslo also a directory: all its *.yaml and *.yml files, read as one set)', 'modelslo.yaml')
     .option('--from <format>', 'read the config as: modelslo | sloth | openslo', 'modelslo')
     .option('--slo-period <period>', 'SLO window of imported specs that name none (Sloth\'s --default-slo-period): 28d | 30d (Sloth default 30d, OpenSLO 28d)')
     .option('--alert-for <duration>', 'for: delay of all imported burn alerts (0s fires at once, as Sloth\'s do); default modelslo\'s 2m/15m/1h/3h')

@@ -6,7 +6,7 @@
  * Sloth has it is returned as notes, at the field concerned.
  */
 import type { Config } from '../model/types.js';
-import { documentData, importedModel, isRecord, K8S_NAME, loadYamlDocuments, sortIssues, TEAM, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
+import { DEFAULT_OWNER_RECEIVER, documentData, IDENTITY_LABELS, importedModel, isRecord, K8S_NAME, loadYamlDocuments, sortIssues, TEAM, PARSE_OPTIONS, zodIssueMessage } from './yaml-source.js';
 import { validateData, type ParseResult } from './parse.js';
 import { SourceMap, type FieldPath, type SpecIssue } from './positions.js';
 import { slothSpec, type SlothQuery, type SlothSpec } from './sloth-schema.js';
@@ -21,11 +21,7 @@ export interface SlothImportOptions {
   alertFor?: string;
 }
 
-/** The receiver of tickets of a spec without an owner label (Sloth has no notion of owner). */
-export const DEFAULT_OWNER_RECEIVER = 'default-owners';
-
-/** Labels modelslo sets itself on every rule; a Sloth label of the same name is replaced. */
-const IDENTITY_LABELS = ['namespace', 'model', 'slo', 'window', 'short_window'];
+export { DEFAULT_OWNER_RECEIVER } from './yaml-source.js';
 
 type Note = [FieldPath, string];
 

@@ -4,8 +4,9 @@
  * percent. Fields modelslo cannot honour are listed and refused with the reason.
  */
 import { z } from 'zod';
-import { K8S_NAME, SLO_NAME, unsupported } from './yaml-source.js';
+import { isRecord, K8S_NAME, SLO_NAME, unsupported } from './yaml-source.js';
 import { parseSelector } from './promql.js';
+import { templateError } from './promql-template.js';
 
 /** The only OpenSLO version read. */
 export const API_VERSION = 'openslo/v1';
@@ -26,7 +27,7 @@ const metadata = z.strictObject({
 
 /** The SLI spec schema; `dataSources` maps DataSource names of the file to their `type`. */
 function sliSpec(dataSources: ReadonlyMap<string, string>) {
-  const metricSource = z
+  const metricSource = (check: (query: string) => string | undefined) => z
     .strictObject({
       metricSourceRef: z.string().optional(),
       type: z.string().optional(),
@@ -43,15 +44,27 @@ function sliSpec(dataSources: ReadonlyMap<string, string>) {
         ctx.addIssue({ code: 'custom', path: ['type'], message: `must be Prometheus, got ${type}: modelslo reads Prometheus counters only` });
         return z.NEVER;
       }
-      const sel = parseSelector(m.spec.query);
-      if (typeof sel === 'string') {
-        ctx.addIssue({ code: 'custom', path: ['spec', 'query'], message: sel });
+      const error = check(m.spec.query);
+      if (error !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['spec', 'query'], message: error });
         return z.NEVER;
       }
       return m.spec.query.trim();
     });
-  const metric = z.strictObject({ metricSource }).transform((m) => m.metricSource);
-  const ratioMetric = z
+  const selectorError = (q: string): string | undefined => {
+    const sel = parseSelector(q);
+    return typeof sel === 'string' ? sel : undefined;
+  };
+  const metric = z.strictObject({ metricSource: metricSource(selectorError) }).transform((m) => m.metricSource);
+  // raw: a precomputed ratio as a PromQL template with {{.window}} (rendered per window, as Sloth's raw SLIs).
+  const rawError = (q: string): string | undefined => {
+    const e = templateError(q);
+    return e === undefined ? undefined : `${e}; a raw ratio is read as a PromQL template, such as 1 - avg_over_time(success_ratio[{{.window}}])`;
+  };
+  const raw = z.strictObject({ metricSource: metricSource(rawError) }).transform((m) => m.metricSource);
+  // OpenSLO: counter is "ignored when using raw", so a raw ratio's counter is not checked.
+  const ignoreCounterOfRaw = (v: unknown): unknown => (isRecord(v) && v['raw'] !== undefined ? { ...v, counter: true } : v);
+  const ratioMetric = z.preprocess(ignoreCounterOfRaw, z
     .strictObject({
       counter: z.literal(true, {
         error: (iss) =>
@@ -62,16 +75,21 @@ function sliSpec(dataSources: ReadonlyMap<string, string>) {
       good: metric.optional(),
       bad: metric.optional(),
       total: metric.optional(),
-      raw: unsupported('raw (precomputed) ratios are not supported; give good or bad, and total counter selectors'),
-      rawType: z.enum(['success', 'failure']).optional(),
+      raw: raw.optional(),
+      rawType: z.enum(['success', 'failure'], { error: 'must be success or failure' }).optional(),
     })
     .superRefine((r, ctx) => {
-      if (r.raw !== undefined) return;
+      if (r.raw !== undefined) {
+        // OpenSLO: raw "can't be used together with good/bad/total"; rawType "required with raw"; counter "ignored when using raw".
+        if (r.good !== undefined || r.bad !== undefined || r.total !== undefined) ctx.addIssue({ code: 'custom', path: ['raw'], message: 'cannot be used together with good, bad or total' });
+        if (r.rawType === undefined) ctx.addIssue({ code: 'custom', path: ['rawType'], message: 'is required with raw (success: good/total, failure: bad/total)' });
+        return;
+      }
       if ((r.good === undefined) === (r.bad === undefined)) {
         ctx.addIssue({ code: 'custom', message: 'needs exactly one of good or bad, beside total' });
       }
       if (r.total === undefined) ctx.addIssue({ code: 'custom', path: ['total'], message: 'is required' });
-    });
+    }));
   return z
     .strictObject({
       description: z.string().optional(),
@@ -163,8 +181,8 @@ export function sloDocument(dataSources: ReadonlyMap<string, string>) {
         .array(objective)
         .min(1, 'needs one objective')
         .max(1, 'modelslo supports one objective per SLO; give each further target an SLO document of its own'),
-      // Accepted and not imported: modelslo generates the multi-window burn-rate alerts itself.
-      alertPolicies: z.array(z.unknown()).optional(),
+      // Mapped onto the burn alerts by openslo-alerts.ts (an empty `alertPolicies:` is none).
+      alertPolicies: z.array(z.unknown()).nullish(),
     }),
   });
 }

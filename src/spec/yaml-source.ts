@@ -14,6 +14,12 @@ export const SLO_NAME = /^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$/;
 /** A team name, as owners are named in the config. */
 export const TEAM = /^[a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
 
+/** The receiver of tickets of an imported spec without an owner label (Sloth and OpenSLO have no notion of owner). */
+export const DEFAULT_OWNER_RECEIVER = 'default-owners';
+
+/** Labels modelslo sets itself on every rule; an imported label of the same name is replaced. */
+export const IDENTITY_LABELS: readonly string[] = ['namespace', 'model', 'slo', 'window', 'short_window'];
+
 /** Parser options of every imported file: positions in errors, and duplicate keys refused. */
 const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
 
@@ -102,9 +108,9 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Issues in file order: by line, then column. */
+/** Issues in file order: by file, line, then column. */
 export function sortIssues(issues: readonly SpecIssue[]): SpecIssue[] {
-  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+  return [...issues].sort((a, b) => (a.file === b.file ? 0 : a.file < b.file ? -1 : 1) || a.line - b.line || a.column - b.column);
 }
 
 /**
