@@ -247,7 +247,13 @@ describe('canary analysis through the Kubernetes API', () => {
     await driveUntil('fraud-detector', 'the rollback on drift', () => percentOf('fraud-detector') === 0);
     const last = (await decisions('fraud-detector', canary)).at(-1);
     expect(last).toMatchObject({ verdict: 'rollback', action: 'patched' });
-    expect((last?.checks as Array<{ name: string; pass: boolean }>).filter((c) => !c.pass).map((c) => c.name)).toEqual(['prediction_drift']);
+    const failed = (last?.checks as Array<{ name: string; pass: boolean }>).filter((c) => !c.pass).map((c) => c.name);
+    // The predictions decide it; errors and the latency test (a significance test) pass. The p99
+    // ratio is a bare threshold on a tail of ~10% of the traffic: on a loaded 2-core machine it can
+    // cross 1.5 by scheduling noise alone, so it is not asserted here ((a) asserts it fails on 3×).
+    expect(failed).toContain('prediction_drift');
+    expect(failed).not.toContain('error_rate');
+    expect(failed).not.toContain('latency');
   });
 
   it('(d) holds a thin canary: never rolled back or promoted for lack of data', async () => {
