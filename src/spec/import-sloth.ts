@@ -1,5 +1,6 @@
 /**
- * Importer of Sloth `prometheus/v1` specs (https://sloth.dev/specs/prometheus/): each document of
+ * Importer of Sloth `prometheus/v1` specs (https://sloth.dev/specs/prometheus/), and of the
+ * `spec` of Sloth's PrometheusServiceLevel CRD (the same fields in camelCase): each document of
  * a file (`---`-separated, as Sloth reads them) becomes one custom-SLI model. The Sloth shape is
  * validated first, so issues name the Sloth file's own fields (`slos[1].sli.events.error_query`);
  * the mapped data then goes through the ordinary config validation. What could not be kept as
@@ -111,17 +112,49 @@ function toModelData(spec: SlothSpec, options: SlothImportOptions): { model: Rec
   return { model, notes };
 }
 
+/** Sloth's Kubernetes CRD (sloth.dev, "Kubernetes CRD"): a `spec` of the plain format in camelCase. */
+const SLOTH_CRD_API = 'sloth.slok.dev/v1';
+
+/** The CRD's camelCase field names and the plain spec's (the rest are the same in both). */
+const CRD_TO_SPEC: Readonly<Record<string, string>> = {
+  errorQuery: 'error_query',
+  totalQuery: 'total_query',
+  errorRatioQuery: 'error_ratio_query',
+  pageAlert: 'page_alert',
+  ticketAlert: 'ticket_alert',
+  sloPlugins: 'slo_plugins',
+};
+const SPEC_TO_CRD: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(CRD_TO_SPEC).map(([k, v]) => [v, k]));
+
+/** Field names renamed through `names`, recursively, except inside label and annotation maps (user keys). */
+function renameKeys(value: unknown, names: Readonly<Record<string, string>>): unknown {
+  if (Array.isArray(value)) return value.map((v) => renameKeys(v, names));
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [names[k] ?? k, k === 'labels' || k === 'annotations' ? v : renameKeys(v, names)]),
+  );
+}
+
+/** Issues of a CRD's spec, placed at the CRD's own fields (`spec.slos[0].sli.events.errorQuery`). */
+function crdSourceMap(where: Pick<SourceMap, 'issue'>): Pick<SourceMap, 'issue'> {
+  return { issue: (path, message) => where.issue(['spec', ...path.map((p) => (typeof p === 'string' ? (SPEC_TO_CRD[p] ?? p) : p))], message) };
+}
+
 /** One document's model data, or its issues. */
-function readDocument(data: unknown, where: SourceMap, options: SlothImportOptions): { model: Record<string, unknown>; notes: SpecIssue[] } | SpecIssue[] {
+function readDocument(data: unknown, where: Pick<SourceMap, 'issue'>, options: SlothImportOptions): { model: Record<string, unknown>; notes: SpecIssue[] } | SpecIssue[] {
   if (!isRecord(data)) return [where.issue([], 'must be a Sloth prometheus/v1 spec (a mapping with version, service and slos)')];
   if (typeof data['apiVersion'] === 'string' && data['apiVersion'].startsWith('openslo/')) {
     return [where.issue(['apiVersion'], `is an OpenSLO document (${JSON.stringify(data["apiVersion"])}); read it with --from openslo (OpenSLO v1)`)];
+  }
+  if (data['apiVersion'] === SLOTH_CRD_API && data['kind'] === 'PrometheusServiceLevel') {
+    if (!isRecord(data['spec'])) return [where.issue(['spec'], 'must be a mapping (service, labels, slos), as in a PrometheusServiceLevel')];
+    return readDocument({ version: 'prometheus/v1', ...(renameKeys(data['spec'], CRD_TO_SPEC) as Record<string, unknown>) }, crdSourceMap(where), options);
   }
   if (data['apiVersion'] !== undefined) {
     return [
       where.issue(
         ['apiVersion'],
-        `is a Kubernetes-style manifest (apiVersion: ${JSON.stringify(data['apiVersion'])}); --from sloth reads Sloth's plain spec files (version: "prometheus/v1")`,
+        `is a Kubernetes-style manifest (apiVersion: ${JSON.stringify(data['apiVersion'])}, kind: ${JSON.stringify(data['kind'])}); --from sloth reads Sloth's plain spec files (version: "prometheus/v1") and its ${SLOTH_CRD_API} PrometheusServiceLevel`,
       ),
     ];
   }

@@ -177,8 +177,19 @@ describe('importSloth', () => {
     expect('error' in out ? out.error : 'accepted').toContain(says);
   });
 
-  it('says a Kubernetes PrometheusServiceLevel manifest is not the plain Sloth spec', () => {
-    const src = 'apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nmetadata: { name: x }\nspec: {}\n';
+  it('reads a Kubernetes PrometheusServiceLevel, naming its own camelCase fields under spec', () => {
+    const doc = (error: string): string =>
+      ['apiVersion: sloth.slok.dev/v1', 'kind: PrometheusServiceLevel', 'metadata: { name: x }', 'spec:', '  service: svc', '  slos:', '    - name: a', '      objective: 99', '      sli:', '        events:', `          errorQuery: '${error}'`, "          totalQuery: 'sum(rate(x[{{.window}}]))'", ''].join('\n');
+    const [issue, ...rest] = issues(importSloth(doc('sum(rate(x[{{.window}}]'), 'crd.yaml'));
+    expect(rest).toEqual([]);
+    expect(issue?.path).toBe('spec.slos[0].sli.events.errorQuery');
+    expect(issue?.line).toBe(11);
+    const ok = importSloth(doc('sum(rate(x{code="500"}[{{.window}}]))'), 'crd.yaml');
+    expect(ok.ok && ok.config.models[0]?.name).toBe('svc');
+  });
+
+  it('says a manifest of another kind is not a Sloth spec', () => {
+    const src = 'apiVersion: sloth.slok.dev/v1\nkind: Other\nmetadata: { name: x }\nspec: {}\n';
     const [issue, ...rest] = issues(importSloth(src, 'crd.yaml'));
     expect(rest).toEqual([]);
     expect(issue?.path).toBe('apiVersion');
