@@ -9,7 +9,7 @@ import type { CorrectnessSettings } from '../model/types.js';
 import { isObject, parseJsonLimited } from './json-limits.js';
 import { InvalidInput, type Decoded } from './types.js';
 
-/** One label as decoded (the store's LabelRecord); `label` is JSON text. */
+/** A ground-truth label of one prediction (POST /v1/feedback), as decoded and stored; `label` is JSON text. */
 export interface LabelRecord {
   namespace: string;
   model: string;

@@ -2,6 +2,7 @@
  * The Store port: what the daemon needs of its storage, in small interfaces by concern, so that a
  * PostgreSQL adapter can follow the SQLite one. Methods return promises for that reason.
  */
+import type { LabelRecord } from '../ingest/feedback.js';
 import type { InferenceEvent, SpanRecord } from '../ingest/types.js';
 import type { PackedEvents } from './write-messages.js';
 
@@ -250,14 +251,8 @@ export interface ReportStore {
   revisions(q: { namespace: string; model: string }): Promise<{ revisions: Array<{ revision: string; firstMs: number; lastMs: number }>; oldestMs: number | null }>;
 }
 
-/** A ground-truth label of one prediction (POST /v1/feedback); `label` is JSON text. */
-export interface LabelRecord {
-  namespace: string;
-  model: string;
-  requestId: string;
-  label: string;
-  timeMs: number;
-}
+/** A ground-truth label of one prediction (POST /v1/feedback), as ingest decodes it. */
+export type { LabelRecord } from '../ingest/feedback.js';
 
 /** A stored label whose prediction's response is stored too, not judged yet. */
 export interface LabelJoin {
