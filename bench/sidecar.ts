@@ -44,6 +44,12 @@ const FIXED_SECONDS = QUICK ? 1 : 2;
 const SATURATION_SECONDS = QUICK ? 1 : 3;
 const SOAK_SECONDS = QUICK ? 10 : 30;
 const NGINX = '/usr/sbin/nginx';
+/**
+ * MODELSLO_BENCH_CASES=S,S-off: only these of the peers and sidecar variants (D and P0, the
+ * references, always run; targets whose cases did not run are left out).
+ */
+const CASES = process.env.MODELSLO_BENCH_CASES?.split(',').map((c) => c.trim()).filter((c) => c !== '');
+const wanted = (k: string): boolean => k === 'D' || k === 'P0' || CASES === undefined || CASES.includes(k);
 const BODY = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 8], data: [1, 2, 3, 4, 5, 6, 7, 8] }] });
 const PATH = '/v2/models/bench-model/infer';
 const HEADERS = { 'content-type': 'application/json' };
@@ -288,18 +294,22 @@ export async function run(progress: (message: string) => void): Promise<string> 
   const notes: string[] = [];
   try {
     const p0 = await start('p0', { MODELSLO_BENCH_UPSTREAM: model.url });
-    const n = await start('n', { MODELSLO_BENCH_UPSTREAM: model.url });
-    procs.push(p0, n);
-    const targets: Array<[string, Proc]> = [['D', model], ['P0', p0], ['N', n]];
-    const nginx = await startNginx(model.url).catch((err: unknown) => {
+    procs.push(p0);
+    const targets: Array<[string, Proc]> = [['D', model], ['P0', p0]];
+    if (wanted('N')) {
+      const n = await start('n', { MODELSLO_BENCH_UPSTREAM: model.url });
+      procs.push(n);
+      targets.push(['N', n]);
+    }
+    const nginx = !wanted('nginx') ? undefined : await startNginx(model.url).catch((err: unknown) => {
       notes.push(`note: nginx is installed but did not start (${err instanceof Error ? err.message : String(err)}): its row is skipped.`);
       return undefined;
     });
     if (nginx !== undefined) {
       procs.push(nginx);
       targets.push(['nginx', nginx]);
-    } else if (!existsSync(NGINX)) notes.push(`note: nginx is not installed (${NGINX}; Debian package nginx): its row is skipped.`);
-    for (const [k, , rate, redact] of VARIANTS) {
+    } else if (wanted('nginx') && !existsSync(NGINX)) notes.push(`note: nginx is not installed (${NGINX}; Debian package nginx): its row is skipped.`);
+    for (const [k, , rate, redact] of VARIANTS.filter(([k]) => wanted(k))) {
       const v = await start('s', { MODELSLO_BENCH_UPSTREAM: model.url, MODELSLO_BENCH_DAEMON: `${sink.url}/${k}`, MODELSLO_BENCH_SAMPLE: String(rate), MODELSLO_BENCH_REDACT: redact ? '1' : '0' });
       procs.push(v);
       targets.push([k, v]);
@@ -330,11 +340,14 @@ export async function run(progress: (message: string) => void): Promise<string> 
       progress(`run ${i}/${RUNS} (load ${loadavg()[0]?.toFixed(2)}): ${targets.map(([k]) => `${k} p99 ${lat.get(k)?.p99.at(-1)} µs, ${Math.round(lat.get(k)?.rps.at(-1) ?? 0)} rps`).join('; ')}`);
     }
     const s = targets.find(([k]) => k === 'S')?.[1];
-    progress(`RSS soak of S: ${SOAK_SECONDS} s at ${RATE} rps`);
-    const rss: number[] = [rssMb(s?.proc.pid)];
-    for (let t = 0; t < SOAK_SECONDS; t += 10) {
-      count('S', (await fixedRate(s?.url ?? '', 10)).answered);
-      rss.push(rssMb(s?.proc.pid));
+    const rss: number[] = [];
+    if (s !== undefined) {
+      progress(`RSS soak of S: ${SOAK_SECONDS} s at ${RATE} rps`);
+      rss.push(rssMb(s.proc.pid));
+      for (let t = 0; t < SOAK_SECONDS; t += 10) {
+        count('S', (await fixedRate(s.url, 10)).answered);
+        rss.push(rssMb(s.proc.pid));
+      }
     }
     // Each sidecar stops gracefully (SIGTERM: drain, flush the capture queue, ship), then the sink is asked what it got.
     progress('stopping the sidecars (they flush their captures)');
@@ -368,30 +381,34 @@ export async function run(progress: (message: string) => void): Promise<string> 
         ['case', 'what', `p50 µs @${RATE}`, `p99 µs @${RATE}`, 'saturation rps', 'vs P0', 'cores per 1,000 rps', 'vs P0'],
         row('D', 'direct to the model server'),
         row('P0', 'null proxy, same HTTP stack (node:http + undici)'),
-        row('N', 'naive proxy (http.request + pipe)'),
+        ...(has('N') ? [row('N', 'naive proxy (http.request + pipe)')] : []),
         ...(has('nginx') ? [row('nginx', 'nginx keep-alive reverse proxy, 1 worker')] : []),
-        ...VARIANTS.map(([k, what]) => row(k, what)),
+        ...VARIANTS.filter(([k]) => has(k)).map(([k, what]) => row(k, what)),
       ]),
       '',
       table([
         ['cost', 'measured'],
-        ['capture at sample rate 1, per captured request (S − S-off cores per 1,000 rps)', perCapture('S')],
-        ['capture with a redaction rule, per captured request (S-red − S-off)', perCapture('S-red')],
-        ['parsing and redaction alone, per captured request (S-red − S)', `${((med('S-red', 'cpu') - med('S', 'cpu')) * 1000).toFixed(0)} µs`],
-        ...(has('nginx') ? [['S / nginx: saturation, cores per 1,000 rps', `${ratio(med('S', 'rps'), med('nginx', 'rps'))}, ${ratio(med('S', 'cpu'), med('nginx', 'cpu'))}`]] : []),
+        ...(has('S') && has('S-off') ? [['capture at sample rate 1, per captured request (S − S-off cores per 1,000 rps)', perCapture('S')]] : []),
+        ...(has('S-red') && has('S-off') ? [['capture with a redaction rule, per captured request (S-red − S-off)', perCapture('S-red')]] : []),
+        ...(has('S-red') && has('S') ? [['parsing and redaction alone, per captured request (S-red − S)', `${((med('S-red', 'cpu') - med('S', 'cpu')) * 1000).toFixed(0)} µs`]] : []),
+        ...(has('nginx') && has('S') ? [['S / nginx: saturation, cores per 1,000 rps', `${ratio(med('S', 'rps'), med('nginx', 'rps'))}, ${ratio(med('S', 'cpu'), med('nginx', 'cpu'))}`]] : []),
       ]),
       '',
       table([
         ['target (issue)', 'measured', 'verdict'],
-        ['S saturation ≥ 0.80 × P0', `${satP0.toFixed(2)}×`, verdict(satP0 >= 0.8)],
-        ['S saturation ≥ 1.2 × N', `${satN.toFixed(2)}×`, verdict(satN >= 1.2)],
-        ["S CPU per 1,000 rps ≤ 1.25 × P0's (every thread, shipping included)", `${cpuP0.toFixed(2)}×`, verdict(cpuP0 <= 1.25)],
-        ["S p99 @1,000 rps ≤ P0's + 1 ms", `+${addP99.toFixed(3)} ms`, verdict(addP99 <= 1)],
-        ["S p50 @1,000 rps ≤ P0's + 0.1 ms", `+${addP50.toFixed(3)} ms`, verdict(addP50 <= 0.1)],
-        lost('S', 1),
-        lost('S-red', 1),
-        lost('S.1', 0.1),
-        [`S RSS flat over ${SOAK_SECONDS} s (≤ +10% after the first 10 s; an earlier target)`, `${rss.map((r) => r.toFixed(0)).join(' → ')} MB (+${rssGrowth.toFixed(1)})`, verdict(rssGrowth <= (rss[1] ?? 0) * 0.1)],
+        ...(has('S')
+          ? [
+              ['S saturation ≥ 0.80 × P0', `${satP0.toFixed(2)}×`, verdict(satP0 >= 0.8)],
+              ...(has('N') ? [['S saturation ≥ 1.2 × N', `${satN.toFixed(2)}×`, verdict(satN >= 1.2)]] : []),
+              ["S CPU per 1,000 rps ≤ 1.25 × P0's (every thread, shipping included)", `${cpuP0.toFixed(2)}×`, verdict(cpuP0 <= 1.25)],
+              ["S p99 @1,000 rps ≤ P0's + 1 ms", `+${addP99.toFixed(3)} ms`, verdict(addP99 <= 1)],
+              ["S p50 @1,000 rps ≤ P0's + 0.1 ms", `+${addP50.toFixed(3)} ms`, verdict(addP50 <= 0.1)],
+              lost('S', 1),
+            ]
+          : []),
+        ...(has('S-red') ? [lost('S-red', 1)] : []),
+        ...(has('S.1') ? [lost('S.1', 0.1)] : []),
+        ...(has('S') ? [[`S RSS flat over ${SOAK_SECONDS} s (≤ +10% after the first 10 s; an earlier target)`, `${rss.map((r) => r.toFixed(0)).join(' → ')} MB (+${rssGrowth.toFixed(1)})`, verdict(rssGrowth <= (rss[1] ?? 0) * 0.1)]] : []),
       ]),
       '',
       ...notes,

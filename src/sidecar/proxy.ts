@@ -5,17 +5,20 @@
  * `sidecar.upstream_timeout` is one deadline from arrival to the last byte (time waiting for a pooled
  * connection included); past `sidecar.upstream_queue` requests waiting for a connection, 503 at once.
  */
+import type { Span } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Pool } from 'undici';
+import { util, type Dispatcher, type Pool } from 'undici';
 import type { Logger } from '../ops/logger.js';
 import type { RawExchange } from './capture-queue.js';
-import type { SidecarMetrics } from './metrics.js';
+import type { ModelMetrics, SidecarMetrics } from './metrics.js';
 import type { ModelCapture, SidecarOptions } from './options.js';
-import { classify } from './route.js';
-import type { ServingState } from './serving-state.js';
+import { classify, type Route } from './route.js';
+import type { InflightSlot, ServingState } from './serving-state.js';
 import type { RequestTracer } from './tracing.js';
+
+const { headerNameToString } = util;
 
 /** What the request path uses. */
 export interface ProxyDeps {
@@ -80,40 +83,10 @@ class Tap {
   }
 }
 
-/**
- * The request's deadline, given to undici as its abort signal. undici takes an EventEmitter-like
- * signal (`on`/`once`/`removeListener`, lib/api/abort-signal.js), so one small object and one timer
- * per request stand in for an AbortController and its EventTarget.
- */
-class Deadline {
-  aborted = false;
-  private listeners: Array<() => void> = [];
-  private readonly timer: NodeJS.Timeout;
-  constructor(ms: number) {
-    this.timer = setTimeout(fire, ms, this);
-  }
-  on(_event: 'abort', fn: () => void): this {
-    this.listeners.push(fn);
-    return this;
-  }
-  once(event: 'abort', fn: () => void): this {
-    return this.on(event, fn);
-  }
-  removeListener(_event: 'abort', fn: () => void): this {
-    const i = this.listeners.indexOf(fn);
-    if (i >= 0) this.listeners.splice(i, 1);
-    return this;
-  }
-  fire(): void {
-    this.aborted = true;
-    for (const fn of this.listeners.splice(0)) fn();
-  }
-  clear(): void {
-    clearTimeout(this.timer);
-    this.listeners.length = 0;
-  }
+/** Raised into undici's abort when the request's deadline passes. */
+class DeadlineError extends Error {
+  readonly code = 'MODELSLO_DEADLINE';
 }
-const fire = (d: Deadline): void => d.fire();
 
 function sampled(capture: ModelCapture): boolean {
   return capture.sampleRate >= 1 || (capture.sampleRate > 0 && Math.random() < capture.sampleRate);
@@ -123,10 +96,209 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The response headers to send on: the predictor's raw header lines (undici's Buffers, in order,
+ * repeated names such as `set-cookie` kept apart) less the hop-by-hop ones and those its own
+ * `Connection` names, as the flat name/value list `res.writeHead` takes. Also returns its content type.
+ */
+function responseHeaders(raw: Buffer[]): { lines: string[]; contentType: string | undefined } {
+  let named: Set<string> | undefined;
+  let contentType: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = headerNameToString(raw[i] as Buffer);
+    if (name === 'connection') {
+      const v = (raw[i + 1] as Buffer).toString('latin1');
+      if (!PLAIN_CONNECTION.test(v)) for (const t of v.split(',')) (named ??= new Set()).add(t.trim().toLowerCase());
+    }
+  }
+  const lines: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = headerNameToString(raw[i] as Buffer);
+    if (HOP.has(name) || named?.has(name) === true) continue;
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (name === 'content-type' && contentType === undefined) contentType = value;
+    lines.push(name, value);
+  }
+  return { lines, contentType };
+}
+
+/** The exchange a response belongs to (set before its listeners are added). */
+const EXCHANGE = Symbol('modelslo.exchange');
+type Tagged<T> = T & { [EXCHANGE]: Exchange };
+
+/** Listeners shared by every request (`this` is the emitter): no closure per request. */
+function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  this[EXCHANGE].reqTap?.add(chunk);
+}
+function onResponseClose(this: Tagged<ServerResponse>): void {
+  this[EXCHANGE].closed();
+}
+function onResponseDrain(this: Tagged<ServerResponse>): void {
+  this[EXCHANGE].drained();
+}
+function expire(x: Exchange): void {
+  x.expire();
+}
+
+/**
+ * One proxied request, and undici's dispatch handler for it: the predictor's response is written to
+ * the client as it arrives (headers, then each chunk, with undici's socket paused while the client
+ * is slow), with no stream, promise or pipe in between. Every per-request field lives here.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  status = 0;
+  responseType: string | undefined;
+  readonly reqTap: Tap | undefined;
+  readonly resTap: Tap | undefined;
+  private done = false;
+  private timedOut = false;
+  private abort: ((err: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly slot: InflightSlot | undefined;
+
+  constructor(
+    private readonly deps: ProxyDeps,
+    private readonly req: IncomingMessage,
+    private readonly res: Tagged<ServerResponse>,
+    private readonly route: Route,
+    private readonly model: string,
+    private readonly bound: ModelMetrics,
+    private readonly cold: boolean,
+    private readonly t0: number,
+    private readonly startEpoch: number,
+    private readonly id: string,
+    private readonly captured: boolean,
+    capture: boolean,
+    private readonly span: Span | undefined,
+  ) {
+    const limit = deps.opts.capture.bodyLimitBytes;
+    this.reqTap = capture ? new Tap(limit) : undefined;
+    this.resTap = capture ? new Tap(limit) : undefined;
+    this.timer = setTimeout(expire, deps.opts.upstreamTimeoutMs, this);
+    deps.inflight.n += 1;
+    this.slot = route.kind === 'inference' ? deps.serving.inflight(model) : undefined;
+    if (this.slot !== undefined) this.slot.n += 1;
+  }
+
+  // undici's DispatchHandler (the callback form its HTTP/1.1 client calls directly).
+  onConnect(abort: (err: Error) => void): void {
+    this.abort = abort;
+    if (this.timedOut || this.done) abort(this.timedOut ? new DeadlineError('deadline') : new Error('client closed the request'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: not forwarded (as undici's request API)
+    this.status = statusCode;
+    this.resume = resume;
+    const { lines, contentType } = responseHeaders(rawHeaders);
+    this.responseType = contentType;
+    this.res.writeHead(statusCode, lines);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.resTap?.add(chunk);
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', onResponseDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    this.res.end();
+  }
+
+  onError(err: Error): void {
+    if (this.done) return; // the client went away first: already counted
+    const code = (err as { code?: string }).code ?? '';
+    const timeout = this.timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    const status = timeout ? 504 : 502;
+    this.status = status;
+    const { res } = this;
+    if (res.headersSent) {
+      // Mid-body failure or the deadline passed while the body was streaming: the client sees a cut
+      // response; counted as 504 (deadline) or 502 (predictor failed).
+      res.destroy();
+      this.finish(status);
+      return;
+    }
+    const { opts } = this.deps;
+    const body = JSON.stringify({ error: timeout ? `predictor timed out after ${opts.upstreamTimeoutMs} ms` : `predictor unreachable: ${code || err.message}` });
+    this.resTap?.add(Buffer.from(body));
+    this.responseType = 'application/json';
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    this.deps.log.warn({ err: this.timedOut ? undefined : err, id: this.id, path: this.req.url, status }, 'predictor request failed');
+  }
+
+  /** The response's 'drain': the client caught up, so undici may read on. */
+  drained(): void {
+    this.resume?.();
+  }
+
+  /**
+   * The deadline passed: abort the predictor request; one still waiting for a pooled connection is
+   * answered 504 now, and aborted the moment undici connects it.
+   */
+  expire(): void {
+    this.timedOut = true;
+    if (this.abort !== undefined) this.abort(new DeadlineError('deadline'));
+    else this.onError(new DeadlineError('deadline'));
+  }
+
+  /** The response closed: finished, or the client went away first (499, nginx's "client closed request"). */
+  closed(): void {
+    if (this.res.writableFinished) {
+      this.finish(this.status);
+      return;
+    }
+    const code = this.timedOut ? 504 : 499;
+    this.finish(code);
+    this.abort?.(new Error('client closed the request'));
+  }
+
+  private finish(code: number): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    const { deps, route } = this;
+    deps.inflight.n -= 1;
+    if (this.slot !== undefined) this.slot.n -= 1;
+    const ms = performance.now() - this.t0;
+    count(deps, route, this.model, this.bound, this.cold, code, ms / 1000);
+    if (this.span !== undefined) deps.tracer?.end(this.span, code);
+    if (!this.captured) deps.metrics.capture('skipped', 2);
+    const { reqTap, resTap, req } = this;
+    if (reqTap === undefined || resTap === undefined || code === 499) return;
+    deps.enqueue({
+      id: this.id,
+      start: this.startEpoch,
+      model: this.model,
+      protocol: route.protocol,
+      path: req.url ?? '/',
+      requestType: req.headers['content-type'],
+      requestChunks: reqTap.chunks,
+      requestTruncated: reqTap.truncated,
+      status: code,
+      latencyMs: ms,
+      responseType: this.responseType,
+      responseChunks: resTap.chunks,
+      responseTruncated: resTap.truncated,
+    });
+  }
+}
+
+/** Counts one finished request: inference requests in the SLI metrics (and cold starts), others apart. */
+function count(deps: ProxyDeps, route: Route, model: string, bound: ModelMetrics, cold: boolean, code: number, seconds: number): void {
+  if (route.kind === 'inference') {
+    bound.observe(route.protocol, code, seconds);
+    if (cold) deps.serving.cold(model, route.protocol, code, seconds);
+  } else bound.observeOther(route.protocol, route.kind, code);
+}
+
 /** Proxies one request. */
 export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse): void {
   const t0 = performance.now();
-  const startEpoch = Date.now();
   const { opts } = deps;
   const path = req.url ?? '/';
   const route = classify(path);
@@ -134,25 +306,19 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   const bound = deps.metrics.forModel(model);
   // Arrived while the predictor was not ready or warming up (one field read; see readiness.ts).
   const cold = t0 < deps.serving.coldUntil && route.kind === 'inference';
-  const count = (code: number, seconds: number): void => {
-    if (route.kind === 'inference') {
-      bound.observe(route.protocol, code, seconds);
-      if (cold) deps.serving.cold(model, route.protocol, code, seconds);
-    } else bound.observeOther(route.protocol, route.kind, code);
-  };
   // Only origin-form targets ("/path") go to the predictor: `OPTIONS *` is the sidecar's to answer
   // (RFC 9110 §9.3.7), and absolute or authority forms are not a reverse proxy's business.
   if (!path.startsWith('/')) {
     if (req.method === 'OPTIONS' && path === '*') answer(res, 200, { allow: 'GET, HEAD, POST, OPTIONS' });
     else answer(res, 400, { connection: 'close' }, `request target must be a path, got "${path.slice(0, 64)}"`);
     req.resume();
-    count(res.statusCode, (performance.now() - t0) / 1000);
+    count(deps, route, model, bound, cold, res.statusCode, (performance.now() - t0) / 1000);
     return;
   }
   if (deps.inflight.n >= opts.upstreamConnections + opts.upstreamQueue) {
     answer(res, 503, { 'retry-after': '1' }, `predictor busy: ${deps.inflight.n} requests in flight or waiting (sidecar.upstream_connections + sidecar.upstream_queue)`);
     req.resume();
-    count(503, (performance.now() - t0) / 1000);
+    count(deps, route, model, bound, cold, 503, (performance.now() - t0) / 1000);
     return;
   }
   const captured = route.kind === 'inference' || route.kind === 'unknown';
@@ -169,84 +335,15 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     'url.path': path.split('?')[0] ?? path,
   }));
 
-  const reqTap = capture ? new Tap(opts.capture.bodyLimitBytes) : undefined;
-  const resTap = capture ? new Tap(opts.capture.bodyLimitBytes) : undefined;
+  const x = new Exchange(deps, req, res as Tagged<ServerResponse>, route, model, bound, cold, t0, Date.now(), id, captured, capture, span);
+  (req as Tagged<IncomingMessage>)[EXCHANGE] = x;
+  (res as Tagged<ServerResponse>)[EXCHANGE] = x;
   const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-  if (reqTap !== undefined && hasBody) {
+  if (x.reqTap !== undefined && hasBody) {
     // Paused again at once: undici resumes the stream when it has a connection and listens too.
-    req.on('data', (chunk: Buffer) => reqTap.add(chunk));
+    req.on('data', onRequestData);
     req.pause();
   }
-
-  const deadline = new Deadline(opts.upstreamTimeoutMs);
-  deps.inflight.n += 1;
-  const slot = route.kind === 'inference' ? deps.serving.inflight(model) : undefined;
-  if (slot !== undefined) slot.n += 1;
-  let status = 0;
-  let responseType: string | undefined;
-  let done = false;
-  const finish = (code: number): void => {
-    if (done) return;
-    done = true;
-    deadline.clear();
-    deps.inflight.n -= 1;
-    if (slot !== undefined) slot.n -= 1;
-    const ms = performance.now() - t0;
-    count(code, ms / 1000);
-    if (span !== undefined) deps.tracer?.end(span, code);
-    if (!captured) deps.metrics.capture('skipped', 2);
-    if (reqTap === undefined || resTap === undefined || code === 499) return;
-    deps.enqueue({
-      id,
-      start: startEpoch,
-      model,
-      protocol: route.protocol,
-      path,
-      requestType: req.headers['content-type'],
-      requestChunks: reqTap.chunks,
-      requestTruncated: reqTap.truncated,
-      status: code,
-      latencyMs: ms,
-      responseType,
-      responseChunks: resTap.chunks,
-      responseTruncated: resTap.truncated,
-    });
-  };
-  res.on('finish', () => finish(status));
-  // The client went away before the response was complete: 499 (nginx's "client closed request").
-  res.on('close', () => finish(res.writableFinished ? status : deadline.aborted ? 504 : 499));
-
-  const fail = (err: unknown): void => {
-    const code = (err as { code?: string }).code ?? '';
-    const timeout = deadline.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-    status = timeout ? 504 : 502;
-    if (res.headersSent) {
-      // Mid-body failure or the deadline passed while the body was streaming: the client sees a cut
-      // response; counted as 504 (deadline) or 502 (predictor failed).
-      res.destroy();
-      finish(status);
-      return;
-    }
-    const body = JSON.stringify({ error: timeout ? `predictor timed out after ${opts.upstreamTimeoutMs} ms` : `predictor unreachable: ${code || (err instanceof Error ? err.message : String(err))}` });
-    resTap?.add(Buffer.from(body));
-    responseType = 'application/json';
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    deps.log.warn({ err: deadline.aborted ? undefined : err, id, path, status }, 'predictor request failed');
-  };
-
-  deps.pool
-    .request({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null, signal: deadline })
-    .then((up) => {
-      status = up.statusCode;
-      responseType = header(up.headers['content-type']);
-      res.writeHead(up.statusCode, endToEnd(up.headers));
-      if (resTap !== undefined) up.body.on('data', (chunk: Buffer) => resTap.add(chunk));
-      up.body.on('error', fail);
-      res.on('close', () => {
-        if (!res.writableFinished) up.body.destroy();
-      });
-      up.body.pipe(res);
-    })
-    .catch(fail);
+  res.on('close', onResponseClose);
+  deps.pool.dispatch({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null }, x);
 }
