@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import * as hdr from 'hdr-histogram-js';
 import { Pool, request as undiciRequest } from 'undici';
-import { CAPTURE_BATCH_TYPE, captureRecords } from '../src/ingest/capture-batch.js';
+import { CAPTURE_BATCH_TYPE } from '../src/ingest/capture-batch.js';
 import { resolveOptions } from '../src/sidecar/options.js';
 import { startSidecar } from '../src/sidecar/sidecar.js';
 import { startModelServer } from '../test/support/model-server.js';
@@ -120,13 +120,17 @@ async function child(role: string): Promise<void> {
   process.stdout.write(`READY ${port}\n`);
 }
 
-/** Events in one shipped batch: two per exchange of a compact batch (its header line), else the JSON array's length. */
+/**
+ * Events in one shipped batch: two per exchange of a compact batch (counted from its header line
+ * alone: the sink stands in for a daemon on another host, so it spends as little of this machine's
+ * CPU as it can), else the JSON array's length.
+ */
 function eventsIn(type: string | undefined, body: Buffer): number {
-  if (type === CAPTURE_BATCH_TYPE) {
-    const got = captureRecords(body, { eventPayloadBytes: Number.MAX_SAFE_INTEGER, jsonDepth: 64 });
-    return got.ok ? got.value.records.length : 0;
-  }
   try {
+    if (type === CAPTURE_BATCH_TYPE) {
+      const end = body.indexOf(0x0a);
+      return 2 * (JSON.parse(body.toString('utf8', 0, end < 0 ? body.length : end)) as { exchanges: unknown[] }).exchanges.length;
+    }
     return (JSON.parse(body.toString('utf8')) as unknown[]).length;
   } catch {
     return 0;

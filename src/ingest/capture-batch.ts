@@ -52,7 +52,13 @@ export function captureSource(model: string, namespace: string): string {
 
 /** Encodes a batch: `bodies` holds every exchange's request then response bytes, in order. */
 export function encodeCaptureBatch(header: CaptureHeader, exchanges: readonly CaptureExchange[], bodies: Uint8Array): Buffer {
-  const line = Buffer.from(`${JSON.stringify({ format: FORMAT, version: VERSION, ...header, exchanges })}\n`);
+  return encodeCaptureBatchText(header, JSON.stringify(exchanges), bodies);
+}
+
+/** The same, from the exchanges already serialized as the text of a JSON array (the sidecar builds it as they finish). */
+export function encodeCaptureBatchText(header: CaptureHeader, exchanges: string, bodies: Uint8Array): Buffer {
+  const head = JSON.stringify({ format: FORMAT, version: VERSION, ...header });
+  const line = Buffer.from(`${head.slice(0, -1)},"exchanges":${exchanges}}\n`);
   return Buffer.concat([line, bodies], line.length + bodies.length);
 }
 

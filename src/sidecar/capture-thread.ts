@@ -103,10 +103,10 @@ export class CaptureWorker {
   /** Posts a batch, moving (not copying) its buffer to the worker. */
   submit(batch: PackedBatch): void {
     if (this.dead) {
-      this.metrics.capture('dropped', batch.exchanges.length * 2);
+      this.metrics.capture('dropped', batch.count * 2);
       return;
     }
-    const m: ToWorker = { kind: 'batch', exchanges: batch.exchanges, bytes: batch.bytes };
+    const m: ToWorker = { kind: 'batch', ...batch };
     this.worker.postMessage(m, [batch.bytes]);
   }
 

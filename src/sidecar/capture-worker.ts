@@ -10,9 +10,8 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Redaction } from '../model/types.js';
 import { createLogger, silentLogger } from '../ops/logger.js';
-import { encodeCaptureBatch } from '../ingest/capture-batch.js';
-import { unpackOne, type ExchangeMeta, type PackedBatch } from './capture-batch.js';
-import type { RawExchange } from './capture-queue.js';
+import { encodeCaptureBatch, encodeCaptureBatchText } from '../ingest/capture-batch.js';
+import { unpack, type ExchangeMeta, type PackedBatch, type RawExchange } from './capture-batch.js';
 import { toEvents, type CaptureEvent, type EventContext } from './events.js';
 import type { CaptureOutcome } from './metrics.js';
 import { compileRedactions } from './redact.js';
@@ -122,16 +121,22 @@ async function run(port: MessagePort, init: CaptureWorkerInit): Promise<void> {
       bytes += size;
     }
   };
-  /** A packed batch from the request thread, split by whether the model's bodies must be redacted (parsed) first. */
+  /**
+   * A batch from the request thread. With no redaction rule among its models (the request thread
+   * says so, from the same rules) it is shipped as it came: its metadata text and bodies become one
+   * compact batch, nothing parsed. Otherwise it is split by whether each model's bodies must be
+   * redacted (parsed) first.
+   */
   const build = (batch: PackedBatch): void => {
+    if (!batch.redact) {
+      shipper.submit(encodeCaptureBatchText(header, batch.exchanges, new Uint8Array(batch.bytes, 0, batch.length)), 2 * batch.count);
+      return;
+    }
     const plain: Array<{ meta: ExchangeMeta; bodies: Buffer }> = [];
     const toRedact: RawExchange[] = [];
-    let at = 0;
-    for (const meta of batch.exchanges) {
-      const n = meta.requestBytes + meta.responseBytes;
-      if (ctx.rulesOf(meta.model).length === 0) plain.push({ meta, bodies: Buffer.from(batch.bytes, at, n) });
-      else toRedact.push(unpackOne(batch.bytes, at, meta));
-      at += n;
+    for (const { meta, at, exchange } of unpack(batch)) {
+      if (ctx.rulesOf(meta.model).length === 0) plain.push({ meta, bodies: Buffer.from(batch.bytes, at, meta.requestBytes + meta.responseBytes) });
+      else toRedact.push(exchange);
     }
     if (plain.length > 0) shipRaw(plain);
     if (toRedact.length > 0) shipRedacted(toRedact);

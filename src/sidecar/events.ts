@@ -6,7 +6,7 @@
  * in compact capture batches, ingest/capture-batch.ts).
  */
 import { captureSource } from '../ingest/capture-batch.js';
-import type { RawExchange } from './capture-queue.js';
+import type { RawExchange } from './capture-batch.js';
 import { redact, type CompiledRedaction, type Json } from './redact.js';
 
 /** One structured-mode CloudEvent as shipped. */

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { util, type Dispatcher, type Pool } from 'undici';
 import type { Logger } from '../ops/logger.js';
-import type { RawExchange } from './capture-queue.js';
+import type { RawExchange } from './capture-batch.js';
 import type { ModelMetrics, SidecarMetrics } from './metrics.js';
 import type { ModelCapture, SidecarOptions } from './options.js';
 import { classify, type Route } from './route.js';
@@ -28,7 +28,8 @@ export interface ProxyDeps {
   /** Cold-start window and in-flight gauge. */
   serving: ServingState;
   tracer: RequestTracer | undefined;
-  enqueue(x: RawExchange): void;
+  /** Hands a finished exchange to capture; `redact`: its model has redaction rules. */
+  enqueue(x: RawExchange, redact: boolean): void;
   log: Logger;
   /** Requests in flight to the predictor (holding or waiting for a pooled connection). */
   inflight: { n: number };
@@ -169,12 +170,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly startEpoch: number,
     private readonly id: string,
     private readonly captured: boolean,
-    capture: boolean,
+    /** The model's capture policy when this exchange is captured (sampled in). */
+    private readonly policy: ModelCapture | undefined,
     private readonly span: Span | undefined,
   ) {
     const limit = deps.opts.capture.bodyLimitBytes;
-    this.reqTap = capture ? new Tap(limit) : undefined;
-    this.resTap = capture ? new Tap(limit) : undefined;
+    this.reqTap = policy === undefined ? undefined : new Tap(limit);
+    this.resTap = policy === undefined ? undefined : new Tap(limit);
     this.timer = setTimeout(expire, deps.opts.upstreamTimeoutMs, this);
     deps.inflight.n += 1;
     this.slot = route.kind === 'inference' ? deps.serving.inflight(model) : undefined;
@@ -268,8 +270,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     count(deps, route, this.model, this.bound, this.cold, code, ms / 1000);
     if (this.span !== undefined) deps.tracer?.end(this.span, code);
     if (!this.captured) deps.metrics.capture('skipped', 2);
-    const { reqTap, resTap, req } = this;
-    if (reqTap === undefined || resTap === undefined || code === 499) return;
+    const { reqTap, resTap, req, policy } = this;
+    if (reqTap === undefined || resTap === undefined || policy === undefined || code === 499) return;
     deps.enqueue({
       id: this.id,
       start: this.startEpoch,
@@ -284,7 +286,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       responseType: this.responseType,
       responseChunks: resTap.chunks,
       responseTruncated: resTap.truncated,
-    });
+    }, policy.redact.length > 0);
   }
 }
 
@@ -322,7 +324,8 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     return;
   }
   const captured = route.kind === 'inference' || route.kind === 'unknown';
-  const capture = captured && sampled(opts.models.get(model) ?? opts.fallbackCapture);
+  const policy = opts.models.get(model) ?? opts.fallbackCapture;
+  const capture = captured && sampled(policy);
   const id = header(req.headers['ce-id']) ?? header(req.headers['x-request-id']) ?? randomUUID();
 
   const outgoing = endToEnd(req.headers);
@@ -335,7 +338,7 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     'url.path': path.split('?')[0] ?? path,
   }));
 
-  const x = new Exchange(deps, req, res as Tagged<ServerResponse>, route, model, bound, cold, t0, Date.now(), id, captured, capture, span);
+  const x = new Exchange(deps, req, res as Tagged<ServerResponse>, route, model, bound, cold, t0, Date.now(), id, captured, capture ? policy : undefined, span);
   (req as Tagged<IncomingMessage>)[EXCHANGE] = x;
   (res as Tagged<ServerResponse>)[EXCHANGE] = x;
   const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { silentLogger, type Logger } from '../ops/logger.js';
-import { pack } from './capture-batch.js';
-import { CaptureQueue, type RawExchange } from './capture-queue.js';
+import { BatchBuilder, type PackedBatch, type RawExchange } from './capture-batch.js';
 import { CaptureWorker } from './capture-thread.js';
 import { SidecarMetrics } from './metrics.js';
 import type { SidecarOptions } from './options.js';
@@ -43,52 +42,34 @@ export interface SidecarPorts {
 export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {}): Promise<Sidecar> {
   const startedAt = performance.now();
   const log = ports.log ?? silentLogger();
-  const queue = new CaptureQueue(Math.max(1, Math.floor(opts.capture.queueEvents / 2)));
-  const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => queue.length * 2);
+  let batches: BatchBuilder | undefined;
+  const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => (batches?.length ?? 0) * 2);
   const capture = await CaptureWorker.start(opts, metrics, log);
   const upstream = new URL(opts.upstream);
   const pool = new Pool(upstream.origin, { connections: opts.upstreamConnections, keepAliveTimeout: 30_000, headersTimeout: opts.upstreamTimeoutMs, bodyTimeout: opts.upstreamTimeoutMs });
   const tracer: RequestTracer | undefined =
     ports.tracing === false ? undefined : createTracer(opts.otlpEndpoint, opts.token, { 'k8s.namespace.name': opts.namespace, 'modelslo.revision': opts.revision }, opts.traceSampleRatio);
 
-  const perBatch = Math.max(1, Math.floor(opts.capture.batchEvents / 2));
   /**
-   * Still on the request thread, but per batch, not per request: count the captured bytes, copy the
-   * bodies into one buffer and post it to the capture worker, which does the rest.
+   * Each finished exchange is added to the batch being built (its bodies copied at once); a full
+   * batch, and every `batch_interval` whatever is waiting, is posted to the capture worker, which does
+   * the rest. At most `min(batch_events, queue_events) / 2` exchanges wait on the request thread.
    */
-  const work = (): void => {
-    const taken = queue.take(perBatch);
-    if (taken.length === 0) return;
-    let requestBytes = 0;
-    let responseBytes = 0;
-    let requestTruncated = 0;
-    let responseTruncated = 0;
-    for (const x of taken) {
-      for (const c of x.requestChunks) requestBytes += c.length;
-      for (const c of x.responseChunks) responseBytes += c.length;
-      if (x.requestTruncated) requestTruncated += 1;
-      if (x.responseTruncated) responseTruncated += 1;
-    }
-    metrics.payload('request', requestBytes, requestTruncated);
-    metrics.payload('response', responseBytes, responseTruncated);
-    capture.submit(pack(taken));
-    if (queue.length >= perBatch) schedule();
+  const post = (batch: PackedBatch): void => {
+    metrics.payload('request', batch.requestBytes, batch.requestTruncated);
+    metrics.payload('response', batch.responseBytes, batch.responseTruncated);
+    capture.submit(batch);
   };
-  let scheduled = false;
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      work();
-    });
+  const perBatch = Math.max(1, Math.floor(Math.min(opts.capture.batchEvents, opts.capture.queueEvents) / 2));
+  const builder = new BatchBuilder(perBatch, opts.capture.batchBytes, post);
+  batches = builder;
+  const flushQueue = (): void => {
+    const batch = builder.take();
+    if (batch !== undefined) post(batch);
   };
-  const timer = setInterval(work, opts.capture.batchIntervalMs);
+  const timer = setInterval(flushQueue, opts.capture.batchIntervalMs);
   timer.unref();
-  const enqueue = (x: RawExchange): void => {
-    if (queue.push(x) !== undefined) metrics.capture('dropped', 2);
-    if (queue.length >= perBatch) schedule();
-  };
+  const enqueue = (x: RawExchange, redact: boolean): void => builder.add(x, redact);
 
   let closing = false;
   const ready = async (res: ServerResponse): Promise<void> => {
@@ -158,15 +139,12 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
   readiness.start();
   log.info({ listen: `${opts.host}:${port}`, upstream: opts.upstream, daemon: opts.daemon, namespace: opts.namespace, revision: opts.revision }, 'sidecar listening');
 
-  const flushQueue = (): void => {
-    while (queue.length > 0) work();
-  };
   return {
     url: `http://${host}:${port}`,
     port,
     metrics,
     readiness,
-    queueLength: () => queue.length,
+    queueLength: () => builder.length,
     flushQueue,
     async close(budgetMs = opts.shutdownBudgetMs) {
       // The budget, in order: 40 % to drain in-flight requests, then the rest (less a margin for

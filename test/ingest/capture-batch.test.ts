@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { captureRecords, decodeCaptureBatch, encodeCaptureBatch, type CaptureExchange } from '../../src/ingest/capture-batch.js';
 import { decodeBatch } from '../../src/ingest/cloudevents.js';
 import { toEvents, type EventContext } from '../../src/sidecar/events.js';
-import type { RawExchange } from '../../src/sidecar/capture-queue.js';
+import type { RawExchange } from '../../src/sidecar/capture-batch.js';
 
 const LIMITS = { eventPayloadBytes: 4096, jsonDepth: 16 };
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);

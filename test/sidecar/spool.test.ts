@@ -1,8 +1,7 @@
-/** The spool (crash-safe, bounded, ordered), the capture queue's bound, and a spool surviving a sidecar restart. */
+/** The spool (crash-safe, bounded, ordered), the shipper's backoff, and a spool surviving a sidecar restart. */
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaptureQueue, type RawExchange } from '../../src/sidecar/capture-queue.js';
 import { backoffMs } from '../../src/sidecar/shipper.js';
 import { startSidecar } from '../../src/sidecar/sidecar.js';
 import { Spool } from '../../src/sidecar/spool.js';
@@ -50,17 +49,7 @@ describe('spool', () => {
   });
 });
 
-describe('capture queue and backoff', () => {
-  const x = (id: string): RawExchange => ({ id, start: 0, model: 'm', protocol: 'v1', path: '/', requestType: undefined, requestChunks: [], requestTruncated: false, status: 200, latencyMs: 1, responseType: undefined, responseChunks: [], responseTruncated: false });
-  it('overwrites the oldest when full and never grows past its capacity', () => {
-    const q = new CaptureQueue(3);
-    expect(['a', 'b', 'c'].map((id) => q.push(x(id)))).toEqual([undefined, undefined, undefined]);
-    expect(q.push(x('d'))?.id).toBe('a');
-    expect(q.length).toBe(3);
-    expect(q.take(10).map((e) => e.id)).toEqual(['b', 'c', 'd']);
-    expect(q.length).toBe(0);
-  });
-  it('rejects a capacity below one', () => expect(() => new CaptureQueue(0)).toThrow('capacity'));
+describe('backoff', () => {
   it.each([0, 1, 5, 20])('backoff of attempt %i is within [0, min(max, base·2^n)]', (n) => {
     expect(backoffMs(n, 100, 5_000, () => 0.999999)).toBe(Math.round(0.999999 * Math.min(5_000, 100 * 2 ** n)));
     expect(backoffMs(n, 100, 5_000, () => 0)).toBe(0);
