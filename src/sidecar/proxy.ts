@@ -84,6 +84,13 @@ class Tap {
   }
 }
 
+/**
+ * Request bodies of a known length up to this are read whole before the predictor is asked (one
+ * write, none of a stream's per-chunk work; nginx buffers bodies the same way), larger or chunked
+ * ones are streamed. Every model server reads the whole body before it answers, so nothing waits longer.
+ */
+const BUFFERED_BODY_BYTES = 64 * 1024;
+
 /** Raised into undici's abort when the request's deadline passes. */
 class DeadlineError extends Error {
   readonly code = 'MODELSLO_DEADLINE';
@@ -131,6 +138,12 @@ type Tagged<T> = T & { [EXCHANGE]: Exchange };
 function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   this[EXCHANGE].reqTap?.add(chunk);
 }
+function onBufferedData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  this[EXCHANGE].bodyChunks.push(chunk);
+}
+function onBufferedEnd(this: Tagged<IncomingMessage>): void {
+  this[EXCHANGE].bodyReceived();
+}
 function onResponseClose(this: Tagged<ServerResponse>): void {
   this[EXCHANGE].closed();
 }
@@ -149,6 +162,8 @@ function expire(x: Exchange): void {
 class Exchange implements Dispatcher.DispatchHandler {
   status = 0;
   responseType: string | undefined;
+  /** A buffered request body's chunks as they arrive (see BUFFERED_BODY_BYTES). */
+  readonly bodyChunks: Buffer[] = [];
   readonly reqTap: Tap | undefined;
   readonly resTap: Tap | undefined;
   private done = false;
@@ -173,6 +188,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     /** The model's capture policy when this exchange is captured (sampled in). */
     private readonly policy: ModelCapture | undefined,
     private readonly span: Span | undefined,
+    private readonly outgoing: Record<string, string | string[]>,
   ) {
     const limit = deps.opts.capture.bodyLimitBytes;
     this.reqTap = policy === undefined ? undefined : new Tap(limit);
@@ -231,6 +247,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
     this.deps.log.warn({ err: this.timedOut ? undefined : err, id: this.id, path: this.req.url, status }, 'predictor request failed');
+  }
+
+  /** Sends the request to the predictor, its body streamed from the client (`req`), buffered, or none. */
+  send(body: IncomingMessage | Buffer | null): void {
+    const { req } = this;
+    this.deps.pool.dispatch({ path: req.url ?? '/', method: req.method ?? 'GET', headers: this.outgoing, body }, this);
+  }
+
+  /** The whole of a buffered request body has arrived: captured, then sent in one write. */
+  bodyReceived(): void {
+    if (this.done || this.timedOut) return; // answered already (the deadline passed while the client was sending)
+    const chunks = this.bodyChunks;
+    if (this.reqTap !== undefined) for (const c of chunks) this.reqTap.add(c);
+    this.send(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
   }
 
   /** The response's 'drain': the client caught up, so undici may read on. */
@@ -338,15 +368,21 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     'url.path': path.split('?')[0] ?? path,
   }));
 
-  const x = new Exchange(deps, req, res as Tagged<ServerResponse>, route, model, bound, cold, t0, Date.now(), id, captured, capture ? policy : undefined, span);
+  const x = new Exchange(deps, req, res as Tagged<ServerResponse>, route, model, bound, cold, t0, Date.now(), id, captured, capture ? policy : undefined, span, outgoing);
   (req as Tagged<IncomingMessage>)[EXCHANGE] = x;
   (res as Tagged<ServerResponse>)[EXCHANGE] = x;
-  const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+  res.on('close', onResponseClose);
+  const length = req.headers['content-length'];
+  if (length !== undefined && length !== '0' && Number(length) <= BUFFERED_BODY_BYTES) {
+    req.on('data', onBufferedData);
+    req.on('end', onBufferedEnd);
+    return;
+  }
+  const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
   if (x.reqTap !== undefined && hasBody) {
     // Paused again at once: undici resumes the stream when it has a connection and listens too.
     req.on('data', onRequestData);
     req.pause();
   }
-  res.on('close', onResponseClose);
-  deps.pool.dispatch({ path, method: req.method ?? 'GET', headers: outgoing, body: hasBody ? req : null }, x);
+  x.send(hasBody ? req : null);
 }
