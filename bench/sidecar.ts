@@ -2,6 +2,8 @@
  * Sidecar benchmark, load generated on loopback by this process against servers in child processes:
  *   D      direct to the model server (test/support/model-server.ts, V2 infer);
  *   P0     a null proxy on the sidecar's HTTP stack (node:http server + undici Pool), no metrics, no capture;
+ *   P0b    P0 reading each request body whole before asking, as the sidecar does for bodies of a known
+ *          length up to 64 KiB: S / P0b is the cost of the sidecar's own work on the same transport;
  *   N      a naive proxy: node:http server, http.request + pipe;
  *   nginx  Debian's nginx (/usr/sbin/nginx, one worker process) as a keep-alive reverse proxy in front
  *          of the same model server, when installed (config in a temp dir; skipped with a note when absent);
@@ -92,6 +94,23 @@ async function child(role: string): Promise<void> {
           up.body.pipe(res);
         })
         .catch(() => res.writeHead(502).end());
+    });
+  } else if (role === 'p0b') {
+    // P0 reading each request body whole before asking (as the sidecar does up to 64 KiB): the same
+    // transport as S, so S / P0b is the cost of the sidecar's own work (metrics, capture, tracing).
+    const pool = new Pool(upstream, { connections: 256 });
+    port = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        pool
+          .request({ path: req.url ?? '/', method: 'POST', headers: req.headers, body: Buffer.concat(chunks) })
+          .then((up) => {
+            res.writeHead(up.statusCode, up.headers as Record<string, string>);
+            up.body.pipe(res);
+          })
+          .catch(() => res.writeHead(502).end());
+      });
     });
   } else if (role === 'n') {
     const target = new URL(upstream);
@@ -300,6 +319,11 @@ export async function run(progress: (message: string) => void): Promise<string> 
     const p0 = await start('p0', { MODELSLO_BENCH_UPSTREAM: model.url });
     procs.push(p0);
     const targets: Array<[string, Proc]> = [['D', model], ['P0', p0]];
+    if (wanted('P0b')) {
+      const p0b = await start('p0b', { MODELSLO_BENCH_UPSTREAM: model.url });
+      procs.push(p0b);
+      targets.push(['P0b', p0b]);
+    }
     if (wanted('N')) {
       const n = await start('n', { MODELSLO_BENCH_UPSTREAM: model.url });
       procs.push(n);
@@ -385,6 +409,7 @@ export async function run(progress: (message: string) => void): Promise<string> 
         ['case', 'what', `p50 µs @${RATE}`, `p99 µs @${RATE}`, 'saturation rps', 'vs P0', 'cores per 1,000 rps', 'vs P0'],
         row('D', 'direct to the model server'),
         row('P0', 'null proxy, same HTTP stack (node:http + undici)'),
+        ...(has('P0b') ? [row('P0b', 'P0 reading request bodies whole first, as S does')] : []),
         ...(has('N') ? [row('N', 'naive proxy (http.request + pipe)')] : []),
         ...(has('nginx') ? [row('nginx', 'nginx keep-alive reverse proxy, 1 worker')] : []),
         ...VARIANTS.filter(([k]) => has(k)).map(([k, what]) => row(k, what)),
@@ -395,6 +420,7 @@ export async function run(progress: (message: string) => void): Promise<string> 
         ...(has('S') && has('S-off') ? [['capture at sample rate 1, per captured request (S − S-off cores per 1,000 rps)', perCapture('S')]] : []),
         ...(has('S-red') && has('S-off') ? [['capture with a redaction rule, per captured request (S-red − S-off)', perCapture('S-red')]] : []),
         ...(has('S-red') && has('S') ? [['parsing and redaction alone, per captured request (S-red − S)', `${((med('S-red', 'cpu') - med('S', 'cpu')) * 1000).toFixed(0)} µs`]] : []),
+        ...(has('P0b') && has('S') ? [['S / P0b (the sidecar\'s own work on the same transport): saturation, cores per 1,000 rps', `${ratio(med('S', 'rps'), med('P0b', 'rps'))}, ${ratio(med('S', 'cpu'), med('P0b', 'cpu'))}`]] : []),
         ...(has('nginx') && has('S') ? [['S / nginx: saturation, cores per 1,000 rps', `${ratio(med('S', 'rps'), med('nginx', 'rps'))}, ${ratio(med('S', 'cpu'), med('nginx', 'cpu'))}`]] : []),
       ]),
       '',

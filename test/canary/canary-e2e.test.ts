@@ -121,6 +121,16 @@ async function drive(model: string, n: number): Promise<Record<string, number>> 
 const decisions = (model: string, revision: string): Promise<CanaryDecisionRecord[]> =>
   daemon.store.canaryDecisions({ namespace: NS, model, limit: 1000 }).then((ds) => ds.filter((d) => d.revision === revision));
 
+/**
+ * The daemon has stored its decision to `verdict` the revision, with the patch applied. The stand-in
+ * shows a patch as soon as it is applied; the daemon records the decision (and posts its Event) only
+ * when the answer is back, so a test waits for both before it reads them.
+ */
+const patchedLast = async (model: string, revision: string, verdict: string): Promise<boolean> => {
+  const last = (await decisions(model, revision)).at(-1);
+  return last?.verdict === verdict && last.action === 'patched';
+};
+
 const percentOf = (model: string): unknown => (standin.isvc(NS, model) as { spec: { predictor: { canaryTrafficPercent?: number } } }).spec.predictor.canaryTrafficPercent;
 
 /** Sends traffic in rounds until `done` holds (the daemon judges every second meanwhile). */
@@ -181,7 +191,7 @@ describe('canary analysis through the Kubernetes API', () => {
     const canary = rev('fraud-detector', 2);
     await sidecarFor('fraud-detector', canary, servers.good, 'canary');
     standin.rolloutRevision(NS, 'fraud-detector', 10);
-    await driveUntil('fraud-detector', 'the promotion', () => percentOf('fraud-detector') === undefined, 300, 100_000);
+    await driveUntil('fraud-detector', 'the promotion', async () => percentOf('fraud-detector') === undefined && (await patchedLast('fraud-detector', canary, 'promote')), 300, 100_000);
     const ds = await decisions('fraud-detector', canary);
     const moves = ds.filter((d) => d.action === 'patched').map((d) => [d.verdict, (d.patch as { spec: { predictor: { canaryTrafficPercent: number | null } } }).spec.predictor.canaryTrafficPercent]);
     expect(moves).toEqual([['step', 25], ['step', 50], ['promote', null]]);
@@ -198,7 +208,7 @@ describe('canary analysis through the Kubernetes API', () => {
     // The first rollback patch is forbidden, the second meets a conflict: both must be survived.
     standin.failNext({ verb: 'patch', resource: 'inferenceservices', status: 403 });
     standin.failNext({ verb: 'patch', resource: 'inferenceservices', status: 409 });
-    await driveUntil('fraud-detector', 'the rollback', () => percentOf('fraud-detector') === 0);
+    await driveUntil('fraud-detector', 'the rollback', async () => percentOf('fraud-detector') === 0 && (await patchedLast('fraud-detector', canary, 'rollback')) && standin.events.some((e) => (e as { reason?: string }).reason === 'CanaryRolledBack'));
 
     const ds = await decisions('fraud-detector', canary);
     console.log(`decision timeline of (a):\n${timeline(ds)}`);
@@ -244,7 +254,7 @@ describe('canary analysis through the Kubernetes API', () => {
     const canary = rev('fraud-detector', 4);
     await sidecarFor('fraud-detector', canary, servers.drifted, 'canary');
     standin.rolloutRevision(NS, 'fraud-detector', 10);
-    await driveUntil('fraud-detector', 'the rollback on drift', () => percentOf('fraud-detector') === 0);
+    await driveUntil('fraud-detector', 'the rollback on drift', async () => percentOf('fraud-detector') === 0 && (await patchedLast('fraud-detector', canary, 'rollback')));
     const last = (await decisions('fraud-detector', canary)).at(-1);
     expect(last).toMatchObject({ verdict: 'rollback', action: 'patched' });
     const failed = (last?.checks as Array<{ name: string; pass: boolean }>).filter((c) => !c.pass).map((c) => c.name);

@@ -1,10 +1,12 @@
 /**
  * `sidecar.upstream_timeout` is one deadline from arrival to the last byte: a predictor trickling its
  * headers gets the client a 504 at the deadline, one trickling its body has the response cut at the
- * deadline (counted 504), time waiting for a pooled connection counts, and past
+ * deadline (counted 504), time waiting for a pooled connection counts, a client trickling a body the
+ * sidecar reads whole gets its 504 at the deadline with nothing sent to the predictor, and past
  * `sidecar.upstream_queue` waiting requests the client gets 503 at once. Measured within 10 %.
+ * The same raw predictor checks that hop-by-hop headers stop at the sidecar both ways.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type Sidecar } from '../../src/sidecar/sidecar.js';
@@ -15,6 +17,8 @@ let upstream: Server;
 let sidecar: Sidecar;
 let cleanup: () => Promise<void>;
 const sockets = new Set<Socket>();
+/** The head of every request the predictor received (request line and headers). */
+const heads: string[] = [];
 
 /** A predictor over raw TCP: trickles headers or body a byte at a time, or answers late. */
 function startPredictor(): Promise<Server> {
@@ -23,12 +27,17 @@ function startPredictor(): Promise<Server> {
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.once('data', (d) => {
+      heads.push(d.toString('latin1').split('\r\n\r\n')[0] ?? '');
       const path = d.toString().split(' ')[1] ?? '/';
       let timer: NodeJS.Timeout | undefined;
       socket.on('close', () => clearInterval(timer));
       if (path === '/trickle-headers') {
         socket.write('HTTP/1.1 200 OK\r\n');
         timer = setInterval(() => socket.write('X'), 200);
+      } else if (path === '/headers') {
+        socket.write(
+          'HTTP/1.1 200 OK\r\nConnection: x-hop, keep-alive\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-End: kept\r\ncontent-length: 2\r\n\r\nok',
+        );
       } else if (path === '/trickle-body') {
         socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n\r\n');
         timer = setInterval(() => socket.write('x'), 200);
@@ -111,5 +120,67 @@ describe('the upstream deadline', () => {
     const text = await sidecar.metrics.registry.metrics();
     expect(metricValue(text, 'modelslo_requests_total', { model: 'slow-model', code: '503' })).toBe(3);
     expect(metricValue(text, 'modelslo_requests_total', { model: 'slow-model', code: '504' })).toBe(4);
+  });
+});
+
+/** Writes a request head with `Content-Length: length`, then one body byte every `gapMs`; resolves with what the sidecar answered and when. */
+function trickleBody(path: string, length: number, gapMs: number): Promise<{ text: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const socket = connect(sidecar.port, '127.0.0.1');
+    let text = '';
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent < length) socket.write('x', () => undefined);
+      sent += 1;
+    }, gapMs);
+    socket.on('error', () => undefined);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      if (text.includes('\r\n\r\n')) {
+        clearInterval(timer);
+        socket.destroy();
+        resolve({ text, ms: performance.now() - t0 });
+      }
+    });
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: sidecar\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`);
+  });
+}
+
+describe('a request body the sidecar reads whole first', () => {
+  it('answers 504 at the deadline when the client trickles it, and sends the predictor nothing', async () => {
+    const before = heads.length;
+    const r = await trickleBody('/v2/models/slow-model/infer?trickled', 100, 300);
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 504 Gateway Timeout');
+    within10(r.ms);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heads.slice(before).filter((h) => h.includes('trickled'))).toEqual([]);
+  });
+});
+
+describe('hop-by-hop headers', () => {
+  it('are not forwarded either way, nor those Connection names; repeated headers are kept apart', async () => {
+    const before = heads.length;
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(sidecar.port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.endsWith('\r\n\r\nok')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.write('GET /headers HTTP/1.1\r\nHost: sidecar\r\nConnection: x-client-hop\r\nX-Client-Hop: no\r\nX-Kept: yes\r\nTE: trailers\r\n\r\n');
+    });
+    const lines = text.split('\r\n\r\n')[0]?.split('\r\n').map((l) => l.toLowerCase()) ?? [];
+    expect(lines[0]).toBe('http/1.1 200 ok');
+    expect(lines).toContain('x-end: kept');
+    expect(lines.filter((l) => l.startsWith('set-cookie:'))).toEqual(['set-cookie: a=1', 'set-cookie: b=2']);
+    expect(lines.filter((l) => l.startsWith('x-hop') || l === 'keep-alive: timeout=5')).toEqual([]);
+    const head = heads.slice(before).find((h) => h.startsWith('GET /headers')) ?? '';
+    expect(head.toLowerCase()).toContain('x-kept: yes');
+    expect(head.toLowerCase()).not.toContain('x-client-hop');
+    expect(head.toLowerCase()).not.toMatch(/^te:/m);
   });
 });
