@@ -17,12 +17,13 @@
  * every thread of the process); nginx's is its worker process's. Measured: latency at a fixed 1,000
  * rps (µs resolution, hdr-histogram-js; from actual send, so not corrected for coordinated omission),
  * saturation throughput (autocannon, 32 connections), CPU per 1,000 rps (from /proc), and S's RSS
- * over a soak. Median of 5 interleaved runs. At the end each S is stopped gracefully (it flushes) and
+ * over a soak. With taskset, each proxy runs on CPU 1 alone and everything else on CPU 0 (see PIN).
+ * Median of 5 interleaved runs. At the end each S is stopped gracefully (it flushes) and
  * the exchanges it served are compared with the events the sink received. The issue's targets are
  * printed as PASS or MISS; a miss never fails the run. This file is also the children's entry point
  * (env MODELSLO_BENCH_ROLE), so bench/ holds one module for the sidecar.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
@@ -51,6 +52,18 @@ const NGINX = '/usr/sbin/nginx';
  * references, always run; targets whose cases did not run are left out).
  */
 const CASES = process.env.MODELSLO_BENCH_CASES?.split(',').map((c) => c.trim()).filter((c) => c !== '');
+/**
+ * With taskset (util-linux) and at least 2 CPUs, the proxy under test gets CPU 1 to itself (every
+ * thread of it: the capture worker and shipping too), and the load generator (this process), the
+ * model server and the capture sink share CPU 0, so each proxy's figures are those of one core and
+ * not of how the scheduler shared two. MODELSLO_BENCH_PIN=0 leaves scheduling to the OS.
+ */
+const TASKSET = '/usr/bin/taskset';
+const PIN = process.env.MODELSLO_BENCH_PIN !== '0' && cpus().length >= 2 && existsSync(TASKSET);
+const LOAD_CPU = '0';
+const PROXY_CPU = '1';
+/** The command that runs `argv` on `cpu` when pinning, else `argv` itself. */
+const pinned = (cpu: string, argv: string[]): [string, string[]] => (PIN ? [TASKSET, ['-c', cpu, ...argv]] : [argv[0] ?? '', argv.slice(1)]);
 const wanted = (k: string): boolean => k === 'D' || k === 'P0' || CASES === undefined || CASES.includes(k);
 const BODY = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 8], data: [1, 2, 3, 4, 5, 6, 7, 8] }] });
 const PATH = '/v2/models/bench-model/infer';
@@ -193,7 +206,8 @@ async function startNginx(upstream: string): Promise<Proc | undefined> {
     `  server { listen 127.0.0.1:${port}; location / { proxy_pass http://model; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
     '}',
   ].join('\n'));
-  const proc = spawn(NGINX, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [cmd, args] = pinned(PROXY_CPU, [NGINX, '-p', dir, '-c', conf, '-e', join(dir, 'error.log')]);
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
@@ -220,7 +234,8 @@ async function startNginx(upstream: string): Promise<Proc | undefined> {
 }
 
 function start(role: string, env: Record<string, string> = {}): Promise<Proc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, ...env, MODELSLO_BENCH_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [cmd, args] = pinned(role === 'model' || role === 'sink' ? LOAD_CPU : PROXY_CPU, [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url)]);
+  const proc = spawn(cmd, args, { env: { ...process.env, ...env, MODELSLO_BENCH_ROLE: role }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.once('exit', (code) => reject(new Error(`bench child ${role} exited with ${code}`)));
@@ -311,6 +326,8 @@ type Field = 'p50' | 'p99' | 'cpu' | 'rps';
 /** Runs the benchmark and returns its table. */
 export async function run(progress: (message: string) => void): Promise<string> {
   const load = loadavg();
+  // This process (every thread) joins the model server and the sink on CPU 0.
+  if (PIN) spawnSync(TASKSET, ['-a', '-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   const model = await start('model');
   const sink = await start('sink');
   const procs: Proc[] = [model, sink];
@@ -403,7 +420,7 @@ export async function run(progress: (message: string) => void): Promise<string> 
       return [`${k}: events sent (2 per exchange answered${rate < 1 ? ` × ${rate}, expected` : ''}) vs received by the sink`, `${Math.round(sent)} vs ${received}`, rate < 1 ? (Math.abs(received - sent) <= Math.max(50, sent * 0.05) ? 'PASS' : 'MISS') : verdict(received >= sent)];
     };
     return [
-      `${cpus().length} CPUs, load average ${load.map((l) => l.toFixed(2)).join(' ')} at start (${loadavg()[0]?.toFixed(2)} at the end); median of ${RUNS} interleaved runs; fixed rate ${RATE} rps for ${FIXED_SECONDS} s; saturation: autocannon 32 connections × ${SATURATION_SECONDS} s`,
+      `${cpus().length} CPUs, ${PIN ? `each proxy pinned to CPU ${PROXY_CPU} alone, load generator, model server and sink on CPU ${LOAD_CPU} (taskset)` : 'no pinning'}, load average ${load.map((l) => l.toFixed(2)).join(' ')} at start (${loadavg()[0]?.toFixed(2)} at the end); median of ${RUNS} interleaved runs; fixed rate ${RATE} rps for ${FIXED_SECONDS} s; saturation: autocannon 32 connections × ${SATURATION_SECONDS} s`,
       '',
       table([
         ['case', 'what', `p50 µs @${RATE}`, `p99 µs @${RATE}`, 'saturation rps', 'vs P0', 'cores per 1,000 rps', 'vs P0'],
