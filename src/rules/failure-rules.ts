@@ -5,19 +5,13 @@
  * `audience="owners"` (never pages). Pod-level signals come from kube-state-metrics, tied to the
  * model by exporter-metrics.ts's join; request shares from the SLI source's request counter.
  */
+import { SIDECAR_METRICS } from '../model/metric-names.js';
 import type { FailureAlertBase, Model, ShareAlert } from '../model/types.js';
 import { renderSelector, type VectorSelector } from '../spec/promql.js';
 import { EXPORTER_METRICS, forModelPods } from './exporter-metrics.js';
 import { requestCounter } from './sli-queries.js';
 import { FAILURE_ALERTS, type AlertingRule, type RuleGroup } from './types.js';
 import { AUDIENCE_LABEL } from './alertmanager.js';
-
-/** The sidecar's readiness and cold-start series (docs/sidecar.md). */
-export const SIDECAR_HEALTH_METRICS = {
-  predictorReady: 'modelslo_predictor_ready',
-  coldStartDuration: 'modelslo_cold_start_request_duration_seconds',
-  coldStartRequests: 'modelslo_cold_start_requests_total',
-} as const;
 
 /** The daemon's canary decisions counter (src/daemon/metrics.ts). */
 export const CANARY_DECISIONS_METRIC = 'modelslo_canary_decisions_total';
@@ -78,7 +72,7 @@ function modelLoadFailure(model: Model): AlertingRule[] {
   // With the sidecar, per revision: a new revision that never loads shows while the old one serves.
   const ready =
     model.sliSource === 'sidecar'
-      ? `max by (namespace, model, revision) (${SIDECAR_HEALTH_METRICS.predictorReady}${sel}) == 0`
+      ? `max by (namespace, model, revision) (${SIDECAR_METRICS.predictorReady}${sel}) == 0`
       : `max by (namespace, model) (${forModelPods(ksm(EXPORTER_METRICS.podReady.name, model, ',condition="true"'), model)}) == 0`;
   const what = model.sliSource === 'sidecar' ? 'revision {{ $labels.revision }}' : 'every predictor pod';
   // The kubelet flips a crashing container between running and CrashLoopBackOff: look over the window.
@@ -130,9 +124,9 @@ function coldStartLatency(model: Model): AlertingRule {
   const s = model.alerts.coldStartLatency;
   const sel = `{namespace=${q(model.namespace)},model=${q(model.name)}}`;
   const expr =
-    `histogram_quantile(0.99, sum by (le) (rate(${SIDECAR_HEALTH_METRICS.coldStartDuration}_bucket${sel}[${s.window}]))) > ${s.p99Ms / 1000}\n` +
+    `histogram_quantile(0.99, sum by (le) (rate(${SIDECAR_METRICS.coldStartDuration}_bucket${sel}[${s.window}]))) > ${s.p99Ms / 1000}\n` +
     `and on ()\n` +
-    `sum(increase(${SIDECAR_HEALTH_METRICS.coldStartRequests}${sel}[${s.window}])) >= ${s.minRequests}`;
+    `sum(increase(${SIDECAR_METRICS.coldStartRequests}${sel}[${s.window}])) >= ${s.minRequests}`;
   return rule(model, 'coldStartLatency', s, expr, {
     summary: `cold-start requests p99 over ${s.p99Ms} ms`,
     description:

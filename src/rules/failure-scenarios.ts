@@ -9,7 +9,8 @@ import type { Model } from '../model/types.js';
 import { durationSeconds } from '../slo/burn-windows.js';
 import { STEP_MINUTES } from './burn-scenario.js';
 import { EXPORTER_METRICS, ISVC_KSM_LABEL, COMPONENT_KSM_LABEL } from './exporter-metrics.js';
-import { CANARY_DECISIONS_METRIC, failureRuleGroup, SIDECAR_HEALTH_METRICS } from './failure-rules.js';
+import { SIDECAR_METRICS } from '../model/metric-names.js';
+import { CANARY_DECISIONS_METRIC, failureRuleGroup } from './failure-rules.js';
 import { requestCounter } from './sli-queries.js';
 import type { SeriesId } from './synthetic-series.js';
 import { FAILURE_ALERTS, type AlertingRule } from './types.js';
@@ -118,7 +119,7 @@ function notReadyScenario(model: Model): FailureScenario {
   if (rule === undefined) throw new Error('no readiness rule');
   const base = { namespace: model.namespace, model: model.name };
   if (model.sliSource === 'sidecar') {
-    const ready = (revision: string, values: Array<number | undefined>): ScenarioSeries => ({ id: { metric: SIDECAR_HEALTH_METRICS.predictorReady, labels: { ...base, revision } }, values });
+    const ready = (revision: string, values: Array<number | undefined>): ScenarioSeries => ({ id: { metric: SIDECAR_METRICS.predictorReady, labels: { ...base, revision } }, values });
     const r2 = `${model.name}-predictor-00002`;
     return {
       alertname: rule.alert,
@@ -189,13 +190,13 @@ function coldStartScenario(model: Model): FailureScenario | undefined {
   const smallest = bounds[0] ?? 0;
   // Healthy: p99 within the smallest bucket; failing: histogram_quantile answers the largest bound.
   const bucket = (le: number): ScenarioSeries => ({
-    id: { metric: `${SIDECAR_HEALTH_METRICS.coldStartDuration}_bucket`, labels: { ...labels, le: Number.isFinite(le) ? String(le) : '+Inf' } },
+    id: { metric: `${SIDECAR_METRICS.coldStartDuration}_bucket`, labels: { ...labels, le: Number.isFinite(le) ? String(le) : '+Inf' } },
     values: counter(total, (i) => (i < at || !Number.isFinite(le) ? (le >= smallest ? perMinute : 0) : 0)),
   });
   return {
     alertname: rule.alert,
     name: `${rule.alert}: cold-start p99 over ${s.p99Ms} ms with ${s.minRequests}+ requests fires, silent while fast`,
-    series: [...bounds.map(bucket), { id: { metric: SIDECAR_HEALTH_METRICS.coldStartRequests, labels: { ...labels, code: '200' } }, values: counter(total, () => perMinute) }],
+    series: [...bounds.map(bucket), { id: { metric: SIDECAR_METRICS.coldStartRequests, labels: { ...labels, code: '200' } }, values: counter(total, () => perMinute) }],
     checks: [
       { minute: before(at - 1), firing: [] },
       { minute: fire, firing: [{ rule, labels: {} }] },

@@ -6,11 +6,9 @@ import type { Model, Slo } from '../model/types.js';
 import { parseSelector, renderSelector, type LabelMatcher, type VectorSelector } from '../spec/promql.js';
 import { renderTemplate } from '../spec/promql-template.js';
 
-/** Metric names of the sidecar (DESIGN.md; the sidecar exports exactly these). */
-export const SIDECAR_METRICS = {
-  requests: 'modelslo_requests_total',
-  duration: 'modelslo_request_duration_seconds',
-} as const;
+import { SIDECAR_METRICS } from '../model/metric-names.js';
+
+export { SIDECAR_METRICS };
 
 /** Metric names of Knative's queue-proxy in front of a KServe predictor (knative.dev/docs, serving metrics). */
 export const KNATIVE_METRICS = {

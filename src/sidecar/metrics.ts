@@ -1,4 +1,5 @@
 /** The sidecar's Prometheus metrics (names as DESIGN.md fixes them), on a registry of its own. */
+import { SIDECAR_METRICS } from '../model/metric-names.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundHistogram } from './bound-histogram.js';
 import { Tallies } from './tally.js';
@@ -81,20 +82,20 @@ export class SidecarMetrics {
     queueDepth: () => number,
   ) {
     this.requests = new Counter({
-      name: 'modelslo_requests_total',
+      name: SIDECAR_METRICS.requests,
       help: 'Inference requests (V1 :predict/:explain, V2 /infer) proxied to the predictor, by HTTP status code (502/504: the sidecar could not reach it in time, 503: too many waiting).',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
       registers: [this.registry],
       collect: () => this.requestTallies.toCounter(this.requests),
     });
     this.others = new Counter({
-      name: 'modelslo_other_requests_total',
+      name: SIDECAR_METRICS.otherRequests,
       help: 'Requests that are not inference (health and readiness probes, metadata, unknown paths, OPTIONS *), by route kind and code; kept out of the SLIs.',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'route', 'code'],
       registers: [this.registry],
       collect: () => this.otherTallies.toCounter(this.others),
     });
-    this.duration = new BoundHistogram('modelslo_request_duration_seconds', 'Time from the request arriving at the sidecar to the last byte of the response sent.', bucketsSeconds, this.registry);
+    this.duration = new BoundHistogram(SIDECAR_METRICS.duration, 'Time from the request arriving at the sidecar to the last byte of the response sent.', bucketsSeconds, this.registry);
     this.events = new Counter({
       name: 'modelslo_capture_events_total',
       help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, refused by the daemon), redacted, skipped (probes and metadata calls are not captured).',

@@ -6,6 +6,7 @@
  * (kserve.github.io, Data Plane V1). Ready: a 2xx answer within the timeout whose body, when it is a
  * JSON object with a boolean `ready`, says true.
  */
+import { SIDECAR_METRICS } from '../model/metric-names.js';
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Pool } from 'undici';
@@ -86,16 +87,16 @@ export class ReadinessWatcher {
     this.since = cfg.startedAt;
     const labels = { model: cfg.model, namespace: cfg.namespace, revision: cfg.revision };
     const names = ['model', 'namespace', 'revision'] as const;
-    this.gauge = new Gauge({ name: 'modelslo_predictor_ready', help: 'Whether the predictor answers ready (1) or not (0), as last probed at sidecar.readiness.path.', labelNames: names, registers: [cfg.registry] }).labels(labels);
+    this.gauge = new Gauge({ name: SIDECAR_METRICS.predictorReady, help: 'Whether the predictor answers ready (1) or not (0), as last probed at sidecar.readiness.path.', labelNames: names, registers: [cfg.registry] }).labels(labels);
     this.gauge.set(0);
     this.load = new Histogram({
-      name: 'modelslo_predictor_load_seconds',
+      name: SIDECAR_METRICS.predictorLoad,
       help: 'Time until the predictor answered ready: from sidecar start the first time, then from each loss of readiness (model load time).',
       labelNames: names,
       buckets: LOAD_BUCKETS_SECONDS,
       registers: [cfg.registry],
     }).labels(labels);
-    const transitions = new Counter({ name: 'modelslo_predictor_readiness_transitions_total', help: 'Changes of the predictor\'s readiness, by the state changed to (ready, not_ready).', labelNames: [...names, 'to'], registers: [cfg.registry] });
+    const transitions = new Counter({ name: SIDECAR_METRICS.readinessTransitions, help: 'Changes of the predictor\'s readiness, by the state changed to (ready, not_ready).', labelNames: [...names, 'to'], registers: [cfg.registry] });
     this.toReady = transitions.labels({ ...labels, to: 'ready' });
     this.toNotReady = transitions.labels({ ...labels, to: 'not_ready' });
     this.toReady.inc(0);

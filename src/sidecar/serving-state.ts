@@ -2,6 +2,7 @@
  * What the request path reads and counts about the predictor's state: the cold-start window (set by
  * the readiness watcher, read by each request as one field) and the inference requests in flight.
  */
+import { SIDECAR_METRICS } from '../model/metric-names.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { BoundHistogram } from './bound-histogram.js';
 import { ModelMetrics } from './metrics.js';
@@ -29,16 +30,16 @@ export class ServingState {
 
   constructor(registry: Registry, private readonly namespace: string, private readonly revision: string, bucketsSeconds: number[], defaultModel: string) {
     this.coldRequests = new Counter({
-      name: 'modelslo_cold_start_requests_total',
+      name: SIDECAR_METRICS.coldStartRequests,
       help: 'Inference requests that arrived while the predictor was not ready or within sidecar.readiness.warmup after it became ready, by code (also counted in modelslo_requests_total).',
       labelNames: ['model', 'namespace', 'revision', 'protocol', 'code'],
       registers: [registry],
       collect: () => this.coldTallies.toCounter(this.coldRequests),
     });
-    this.coldDuration = new BoundHistogram('modelslo_cold_start_request_duration_seconds', 'Latency of the cold-start requests (same buckets as modelslo_request_duration_seconds).', bucketsSeconds, registry);
+    this.coldDuration = new BoundHistogram(SIDECAR_METRICS.coldStartDuration, 'Latency of the cold-start requests (same buckets as modelslo_request_duration_seconds).', bucketsSeconds, registry);
     const slots = this.slots;
     new Gauge({
-      name: 'modelslo_requests_in_flight',
+      name: SIDECAR_METRICS.inFlight,
       help: 'Inference requests being proxied now (sent to the predictor or waiting for a pooled connection): the queue length.',
       labelNames: ['model', 'namespace', 'revision'],
       registers: [registry],
