@@ -98,7 +98,7 @@ export class SidecarMetrics {
     this.duration = new BoundHistogram(SIDECAR_METRICS.duration, 'Time from the request arriving at the sidecar to the last byte of the response sent.', bucketsSeconds, this.registry);
     this.events = new Counter({
       name: 'modelslo_capture_events_total',
-      help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (queue or spool full, refused by the daemon), redacted, skipped (probes and metadata calls are not captured).',
+      help: 'Captured CloudEvents by outcome: shipped to the daemon, spooled to disk, dropped (spool full, refused by the daemon, capture worker gone), redacted, skipped (probes and metadata calls are not captured).',
       labelNames: ['outcome'],
       registers: [this.registry],
     });
