@@ -18,7 +18,7 @@ import type { AlertingRule, RecordingRule, RuleFile } from '../../src/rules/type
 import { importSloth } from '../../src/spec/import-sloth.js';
 import { repoPath } from '../support/fixtures.js';
 import { peerRuleFile, peerScenario, peerTest, stepRatios, type ComparedSlo, type PeerSeries } from '../support/peer-rules.js';
-import { runTool, writeTempFiles } from '../support/tools.js';
+import { runTool, writeTempFiles, type RunResult } from '../support/tools.js';
 
 const fixture = (name: string): string => readFileSync(repoPath(`test/fixtures/sloth/${name}`), 'utf8');
 
@@ -109,6 +109,20 @@ function inputs(spec: string, ratios: readonly number[]): PeerSeries[] {
 
 let dir = '';
 let cleanup: () => Promise<void> = () => Promise.resolve();
+/** Each example's `promtool test rules` run, started in beforeAll two at a time (promtool uses about one core). */
+const peerRuns = new Map<string, Promise<RunResult>>();
+
+/** Runs `job` for every name, at most `width` at once; each name's promise settles with its own result. */
+function pooled<T>(names: readonly string[], width: number, job: (name: string) => Promise<T>): Map<string, Promise<T>> {
+  const queue = [...names];
+  const settle = new Map<string, (v: T) => void>();
+  const out = new Map(names.map((n) => [n, new Promise<T>((resolve) => settle.set(n, resolve))]));
+  const worker = async (): Promise<void> => {
+    for (let n = queue.shift(); n !== undefined; n = queue.shift()) settle.get(n)?.(await job(n));
+  };
+  for (let i = 0; i < width; i++) void worker();
+  return out;
+}
 
 beforeAll(async () => {
   const files: Array<{ path: string; content: string }> = [];
@@ -131,6 +145,7 @@ beforeAll(async () => {
     files.push({ path: `${name}/alertmanager.yaml`, content: renderYaml(alertmanagerConfig(config)) });
   }
   ({ dir, cleanup } = await writeTempFiles(files));
+  for (const [name, run] of pooled(IMPORTED, 2, (n) => runTool('promtool', ['test', 'rules', join(dir, n, 'peer.test.yaml')]))) peerRuns.set(name, run);
 });
 
 afterAll(async () => {
@@ -148,7 +163,8 @@ describe('Sloth examples modelslo refuses', () => {
 
 describe.each(IMPORTED)('Sloth example %s', (name) => {
   it('agrees with Sloth\'s rules under promtool: ratios at every evaluation, page and ticket conditions in the same minutes', { timeout: 300_000 }, async () => {
-    const r = await runTool('promtool', ['test', 'rules', join(dir, name, 'peer.test.yaml')]);
+    const r = await peerRuns.get(name);
+    if (r === undefined) throw new Error(`no promtool run for ${name}`);
     expect(r.stdout + r.stderr).toContain('SUCCESS');
     expect(r.code).toBe(0);
   });
