@@ -43,7 +43,7 @@ import { startModelServer } from '../test/support/model-server.js';
 const QUICK = process.env.MODELSLO_BENCH_QUICK === '1';
 const RUNS = QUICK ? 1 : 5;
 const RATE = 1_000;
-const FIXED_SECONDS = QUICK ? 1 : 2;
+const FIXED_SECONDS = QUICK ? 1 : 4;
 const SATURATION_SECONDS = QUICK ? 1 : 3;
 const SOAK_SECONDS = QUICK ? 10 : 30;
 const NGINX = '/usr/sbin/nginx';
