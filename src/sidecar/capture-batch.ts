@@ -155,8 +155,6 @@ export function unpackOne(bytes: ArrayBuffer, at: number, m: ExchangeMeta): RawE
   const response = Buffer.from(bytes, at + requestBytes, responseBytes);
   return {
     ...meta,
-    requestType: meta.requestType,
-    responseType: meta.responseType,
     requestChunks: requestBytes === 0 ? [] : [request],
     responseChunks: responseBytes === 0 ? [] : [response],
   };

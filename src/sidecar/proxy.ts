@@ -92,9 +92,7 @@ class Tap {
 const BUFFERED_BODY_BYTES = 64 * 1024;
 
 /** Raised into undici's abort when the request's deadline passes. */
-class DeadlineError extends Error {
-  readonly code = 'MODELSLO_DEADLINE';
-}
+class DeadlineError extends Error {}
 
 function sampled(capture: ModelCapture): boolean {
   return capture.sampleRate >= 1 || (capture.sampleRate > 0 && Math.random() < capture.sampleRate);
@@ -112,20 +110,21 @@ function header(value: string | string[] | undefined): string | undefined {
 function responseHeaders(raw: Buffer[]): { lines: string[]; contentType: string | undefined } {
   let named: Set<string> | undefined;
   let contentType: string | undefined;
+  let lines: string[] = [];
+  // One pass; only a `Connection` naming other headers (rare) costs a second, over the kept lines.
   for (let i = 0; i < raw.length; i += 2) {
     const name = headerNameToString(raw[i] as Buffer);
-    if (name === 'connection') {
-      const v = (raw[i + 1] as Buffer).toString('latin1');
-      if (!PLAIN_CONNECTION.test(v)) for (const t of v.split(',')) (named ??= new Set()).add(t.trim().toLowerCase());
-    }
-  }
-  const lines: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = headerNameToString(raw[i] as Buffer);
-    if (HOP.has(name) || named?.has(name) === true) continue;
     const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (name === 'connection' && !PLAIN_CONNECTION.test(value)) for (const t of value.split(',')) (named ??= new Set()).add(t.trim().toLowerCase());
+    if (HOP.has(name)) continue;
     if (name === 'content-type' && contentType === undefined) contentType = value;
     lines.push(name, value);
+  }
+  if (named !== undefined) {
+    const kept: string[] = [];
+    for (let i = 0; i < lines.length; i += 2) if (!named.has(lines[i] as string)) kept.push(lines[i] as string, lines[i + 1] as string);
+    lines = kept;
+    if (named.has('content-type')) contentType = undefined;
   }
   return { lines, contentType };
 }

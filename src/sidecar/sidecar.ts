@@ -42,8 +42,10 @@ export interface SidecarPorts {
 export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {}): Promise<Sidecar> {
   const startedAt = performance.now();
   const log = ports.log ?? silentLogger();
-  const batches: { builder?: BatchBuilder } = {};
-  const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => (batches.builder?.length ?? 0) * 2);
+  // Full batches go to `post` (below), once the capture worker it posts to has started.
+  const perBatch = Math.max(1, Math.floor(Math.min(opts.capture.batchEvents, opts.capture.queueEvents) / 2));
+  const builder = new BatchBuilder(perBatch, opts.capture.batchBytes, (batch) => post(batch));
+  const metrics = new SidecarMetrics(opts.namespace, opts.revision, opts.bucketsSeconds, () => builder.length * 2);
   const capture = await CaptureWorker.start(opts, metrics, log);
   const upstream = new URL(opts.upstream);
   const pool = new Pool(upstream.origin, { connections: opts.upstreamConnections, keepAliveTimeout: 30_000, headersTimeout: opts.upstreamTimeoutMs, bodyTimeout: opts.upstreamTimeoutMs });
@@ -60,9 +62,6 @@ export async function startSidecar(opts: SidecarOptions, ports: SidecarPorts = {
     metrics.payload('response', batch.responseBytes, batch.responseTruncated);
     capture.submit(batch);
   };
-  const perBatch = Math.max(1, Math.floor(Math.min(opts.capture.batchEvents, opts.capture.queueEvents) / 2));
-  const builder = new BatchBuilder(perBatch, opts.capture.batchBytes, post);
-  batches.builder = builder;
   const flushQueue = (): void => {
     const batch = builder.take();
     if (batch !== undefined) post(batch);
